@@ -1,0 +1,295 @@
+//! The `cdm-conformance` command line (CONTRACT.md section 2).
+//!
+//! Exit codes: `0` success (`verify`: the signature is valid); `1` a verdict
+//! against the input (`verify`: invalid, with the reason); `2` the command
+//! could not run (bad flags, unreadable key, malformed input), with a
+//! one-line reason on stderr.
+//!
+//! Every flag that carries a credential also reads a `CDM_*` environment
+//! variable; flags win. `--help` never shows those variables' values.
+
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::wire::{
+    KeyError, SignatureError, SigningKey, Timestamp, TimestampError, VerifyingKey, signing_text,
+};
+
+/// Conformance harness for PayCools' Generate ATM QRCode API
+/// (POST /v2.0/cdm/cdm-mpm-generate, SNAP service code 90).
+#[derive(Debug, Parser)]
+#[command(name = "cdm-conformance", version, propagate_version = true)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Print X-TIMESTAMP and X-SIGNATURE for a client key (now, in Jakarta time, unless --timestamp)
+    Sign(SignArgs),
+    /// Check an X-SIGNATURE: exit 0 and `valid`, or exit 1 and the reason
+    Verify(VerifyArgs),
+    /// Write a fresh RSA-2048 key pair: private.pem (PKCS#8) and public.pem (SPKI)
+    Keygen(KeygenArgs),
+}
+
+/// `sign`.
+#[derive(Debug, Args)]
+pub struct SignArgs {
+    /// The partner's private key: a file (PEM PKCS#8, PEM PKCS#1 or base64 DER) or the key itself
+    #[arg(
+        long,
+        value_name = "PEM",
+        env = "CDM_PRIVATE_KEY",
+        hide_env_values = true
+    )]
+    pub private_key: String,
+    /// The client key PayCools issued (signed, never sent)
+    #[arg(long, value_name = "K", env = "CDM_CLIENT_KEY", hide_env_values = true)]
+    pub client_key: String,
+    /// Sign this X-TIMESTAMP instead of now (exactly YYYY-MM-DDTHH:mm:ss+07:00)
+    #[arg(long, value_name = "TS")]
+    pub timestamp: Option<String>,
+}
+
+/// `verify`.
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The partner's public key: a file (PEM SPKI, PEM PKCS#1 or base64 DER) or the key itself
+    #[arg(
+        long,
+        value_name = "PEM",
+        env = "CDM_PUBLIC_KEY",
+        hide_env_values = true
+    )]
+    pub public_key: String,
+    /// The client key the signature was made with
+    #[arg(long, value_name = "K", env = "CDM_CLIENT_KEY", hide_env_values = true)]
+    pub client_key: String,
+    /// The X-TIMESTAMP exactly as sent
+    #[arg(long, value_name = "TS")]
+    pub timestamp: String,
+    /// The X-SIGNATURE, standard padded base64
+    #[arg(long, value_name = "B64", allow_hyphen_values = true)]
+    pub signature: String,
+}
+
+/// `keygen`.
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// The directory to write private.pem and public.pem into (created if missing)
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+    /// Overwrite existing key files
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Why a command could not run: one line, exit code 2.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum CliError {
+    /// A key flag's value could not be read as a key.
+    #[error("{flag}: {source}")]
+    Key {
+        /// The flag.
+        flag: &'static str,
+        /// Why.
+        source: KeyError,
+    },
+    /// `--timestamp` is not a well-formed X-TIMESTAMP.
+    #[error("--timestamp: {0}")]
+    Timestamp(#[from] TimestampError),
+    /// `--signature` is not base64.
+    #[error("--signature: {0}")]
+    Signature(SignatureError),
+    /// A file would be overwritten.
+    #[error("{path} already exists; pass --force to overwrite it")]
+    Exists {
+        /// The file.
+        path: String,
+    },
+    /// A file could not be written.
+    #[error("cannot write {path}: {reason}")]
+    Write {
+        /// The file or directory.
+        path: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+}
+
+/// Reads a key flag: a file, or the key itself (PEM text or bare base64 DER).
+///
+/// The value is shown in an error only when it was taken for a path, so key
+/// material given inline never reaches the console.
+pub fn key_bytes(flag: &'static str, value: &str) -> Result<Vec<u8>, CliError> {
+    let trimmed = value.trim();
+    let looks_inline = trimmed.starts_with("-----BEGIN")
+        || (trimmed.len() >= 100
+            && trimmed
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"+/=\r\n ".contains(&b)));
+    if looks_inline && !Path::new(value).exists() {
+        return Ok(trimmed.as_bytes().to_vec());
+    }
+    fs::read(value).map_err(|e| CliError::Key {
+        flag,
+        source: KeyError::Read {
+            path: value.to_owned(),
+            reason: crate::wire::signature::io_reason(&e),
+        },
+    })
+}
+
+fn signing_key(flag: &'static str, value: &str) -> Result<SigningKey, CliError> {
+    SigningKey::from_bytes(&key_bytes(flag, value)?)
+        .map_err(|source| CliError::Key { flag, source })
+}
+
+fn verifying_key(flag: &'static str, value: &str) -> Result<VerifyingKey, CliError> {
+    VerifyingKey::from_bytes(&key_bytes(flag, value)?)
+        .map_err(|source| CliError::Key { flag, source })
+}
+
+/// What a command printed and how it ended.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Lines for standard output.
+    pub stdout: String,
+    /// The exit code (0 or 1; 2 comes from [`CliError`]).
+    pub code: u8,
+}
+
+fn sign(args: &SignArgs) -> Result<Outcome, CliError> {
+    let key = signing_key("--private-key", &args.private_key)?;
+    let timestamp = match &args.timestamp {
+        Some(ts) => Timestamp::parse(ts)?,
+        None => Timestamp::now(),
+    };
+    let signature = key.sign(&signing_text(&args.client_key, timestamp.as_str()));
+    Ok(Outcome {
+        stdout: format!("X-TIMESTAMP: {timestamp}\nX-SIGNATURE: {signature}\n"),
+        code: 0,
+    })
+}
+
+fn verify(args: &VerifyArgs) -> Result<Outcome, CliError> {
+    let key = verifying_key("--public-key", &args.public_key)?;
+    let text = signing_text(&args.client_key, &args.timestamp);
+    let invalid = |reason: String| Outcome {
+        stdout: format!("invalid: {reason}\n"),
+        code: 1,
+    };
+    match key.verify(&text, &args.signature) {
+        Err(e @ SignatureError::NotBase64 { .. }) => Err(CliError::Signature(e)),
+        Err(e) => Ok(invalid(e.to_string())),
+        Ok(()) => match Timestamp::parse(&args.timestamp) {
+            Err(e) => Ok(invalid(format!("{e} (the signature itself matches)"))),
+            Ok(_) => Ok(Outcome {
+                stdout: "valid\n".into(),
+                code: 0,
+            }),
+        },
+    }
+}
+
+fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), CliError> {
+    let err = |e: std::io::Error| CliError::Write {
+        path: path.display().to_string(),
+        reason: crate::wire::signature::io_reason(&e),
+    };
+    let mut options = fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, mode);
+    #[cfg(not(unix))]
+    let _ = mode;
+    let mut file = options.open(path).map_err(err)?;
+    file.write_all(contents).map_err(err)
+}
+
+fn keygen(args: &KeygenArgs) -> Result<Outcome, CliError> {
+    let private = args.out.join("private.pem");
+    let public = args.out.join("public.pem");
+    if !args.force {
+        for path in [&private, &public] {
+            if path.exists() {
+                return Err(CliError::Exists {
+                    path: path.display().to_string(),
+                });
+            }
+        }
+    }
+    fs::create_dir_all(&args.out).map_err(|e| CliError::Write {
+        path: args.out.display().to_string(),
+        reason: crate::wire::signature::io_reason(&e),
+    })?;
+    let key_error = |source| CliError::Key {
+        flag: "keygen",
+        source,
+    };
+    let key = SigningKey::generate(2048).map_err(key_error)?;
+    let private_pem = key.to_pkcs8_pem().map_err(key_error)?;
+    let public_pem = key.verifying_key().to_spki_pem().map_err(key_error)?;
+    write_file(&private, private_pem.as_bytes(), 0o600)?;
+    write_file(&public, public_pem.as_bytes(), 0o644)?;
+    let der_b64 = key
+        .verifying_key()
+        .to_spki_der_base64()
+        .map_err(key_error)?;
+    let stdout = format!(
+        "wrote {} (RSA-2048, PKCS#8, keep it secret)\nwrote {} (SPKI)\npublic key, base64 DER (the form PayCools' dashboard takes): {der_b64}\n",
+        private.display(),
+        public.display()
+    );
+    Ok(Outcome { stdout, code: 0 })
+}
+
+/// Runs a parsed command line.
+pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
+    match &cli.command {
+        Command::Sign(args) => sign(args),
+        Command::Verify(args) => verify(args),
+        Command::Keygen(args) => keygen(args),
+    }
+}
+
+/// The binary's entry point: parses, runs, prints, and maps to an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            if !e.use_stderr() {
+                // --help and --version.
+                let _ = e.print();
+                return ExitCode::SUCCESS;
+            }
+            // One line: clap's first line, without its usage block.
+            let rendered = e.render().to_string();
+            let first = rendered
+                .lines()
+                .find(|l| !l.trim().is_empty())
+                .unwrap_or("error: invalid arguments");
+            eprintln!("{first} (see 'cdm-conformance --help')");
+            return ExitCode::from(2);
+        }
+    };
+    match run(&cli) {
+        Ok(outcome) => {
+            print!("{}", outcome.stdout);
+            ExitCode::from(outcome.code)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}

@@ -1,0 +1,211 @@
+//! The exact signed HTTP request: method, path, headers in table order, body bytes.
+//!
+//! This is the core of the project's reference client: the server suite, the
+//! reference client and the `sign` command all build their requests here, so
+//! the wire format lives in one place and the snapshots in `snapshots/` show
+//! any change to it.
+//!
+//! ```
+//! use cdm_conformance::wire::{Credentials, GenerateRequest, SignedRequest, SigningKey, Timestamp};
+//!
+//! let key = SigningKey::from_pem_or_base64(cdm_conformance::TEST_PRIVATE_KEY_PEM).unwrap();
+//! let creds = Credentials::test_defaults();
+//! let body = GenerateRequest::sample("REF-1", &creds.merchant_id);
+//! let ts = Timestamp::parse("2023-09-25T17:57:35+07:00").unwrap();
+//! let request = SignedRequest::build(&creds, &key, &body.to_json(), &ts);
+//! assert_eq!(request.header("x-timestamp"), Some("2023-09-25T17:57:35+07:00"));
+//! assert!(request.render_http("127.0.0.1:8080").starts_with("POST /v2.0/cdm/cdm-mpm-generate HTTP/1.1\r\n"));
+//! ```
+
+use std::fmt;
+
+use serde_json::{Map, Value, json};
+
+use super::signature::{SigningKey, signing_text};
+use super::timestamp::Timestamp;
+use crate::redact;
+use crate::spec::Spec;
+
+/// What a partner holds: the identifiers it sends and the client key it signs with.
+///
+/// `Debug` shortens the access token.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Credentials {
+    /// `X-PARTNER-ID`, the appId PayCools issued.
+    pub partner_id: String,
+    /// The client key, signed with the timestamp; never sent as a header.
+    pub client_key: String,
+    /// The access token sent after `Bearer `.
+    pub access_token: String,
+    /// The merchant the QR code is generated for (`merchantId`).
+    pub merchant_id: String,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("partner_id", &self.partner_id)
+            .field("client_key", &self.client_key)
+            .field("access_token", &redact::token(&self.access_token))
+            .field("merchant_id", &self.merchant_id)
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// The built-in simulator's test credentials. Public, for tests only.
+    ///
+    /// The partner id and the merchant id differ on purpose, so that a client
+    /// that swaps them is caught (see the `request-sample-partner-id-equals-merchant` erratum).
+    pub fn test_defaults() -> Credentials {
+        Credentials {
+            partner_id: "cdmconf0partner0000000000000000001".to_owned(),
+            client_key: "3a34d6a9debb4246931f3941c471dd3b".to_owned(),
+            access_token: "cdmconf-test-token.AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+                .to_owned(),
+            merchant_id: "cdmconf0merchant000000000000000001".to_owned(),
+        }
+    }
+}
+
+/// The request body: `partnerReferenceNo`, `merchantId`, `additionalInfo`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GenerateRequest {
+    /// `partnerReferenceNo`, unique per transaction in the client's system.
+    pub partner_reference_no: String,
+    /// `merchantId`.
+    pub merchant_id: String,
+    /// `additionalInfo`, a JSON object.
+    pub additional_info: Value,
+}
+
+impl GenerateRequest {
+    /// A body with the request sample's `additionalInfo` (from `specs/api.toml`).
+    pub fn sample(partner_reference_no: &str, merchant_id: &str) -> GenerateRequest {
+        let info: Map<String, Value> = Spec::embedded()
+            .additional_info_sample
+            .iter()
+            .map(|f| (f.name.clone(), Value::String(f.value.clone())))
+            .collect();
+        GenerateRequest {
+            partner_reference_no: partner_reference_no.to_owned(),
+            merchant_id: merchant_id.to_owned(),
+            additional_info: Value::Object(info),
+        }
+    }
+
+    /// The body as JSON, keys in the order of the body table.
+    pub fn to_json(&self) -> Value {
+        json!({
+            "partnerReferenceNo": self.partner_reference_no,
+            "merchantId": self.merchant_id,
+            "additionalInfo": self.additional_info,
+        })
+    }
+}
+
+/// A request ready for the wire.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignedRequest {
+    /// The HTTP method.
+    pub method: String,
+    /// The path.
+    pub path: String,
+    /// Header names and values, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body bytes.
+    pub body: Vec<u8>,
+}
+
+impl SignedRequest {
+    /// Builds the request the API text describes: `POST` to the path, the
+    /// five headers of the request header table in its order, the body as
+    /// compact JSON, signed over `CLIENT_KEY|X-TIMESTAMP`.
+    pub fn build(
+        creds: &Credentials,
+        key: &SigningKey,
+        body: &Value,
+        timestamp: &Timestamp,
+    ) -> SignedRequest {
+        let endpoint = &Spec::embedded().endpoint;
+        let signature = key.sign(&signing_text(&creds.client_key, timestamp.as_str()));
+        SignedRequest {
+            method: endpoint.method.clone(),
+            path: endpoint.path.clone(),
+            headers: vec![
+                ("Content-Type".into(), endpoint.content_type.clone()),
+                (
+                    "Authorization".into(),
+                    format!("Bearer {}", creds.access_token),
+                ),
+                ("X-TIMESTAMP".into(), timestamp.as_str().to_owned()),
+                ("X-SIGNATURE".into(), signature),
+                ("X-PARTNER-ID".into(), creds.partner_id.clone()),
+            ],
+            // Serialising a `Value` cannot fail: its keys are strings.
+            body: serde_json::to_vec(body).unwrap_or_default(),
+        }
+    }
+
+    /// The first value of a header, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Sets a header, replacing every header of that name, or appends it.
+    pub fn set_header(&mut self, name: &str, value: impl Into<String>) {
+        let value = value.into();
+        match self
+            .headers
+            .iter()
+            .position(|(n, _)| n.eq_ignore_ascii_case(name))
+        {
+            Some(i) => {
+                self.headers[i].1 = value;
+                let mut seen = false;
+                self.headers.retain(|(n, _)| {
+                    let same = n.eq_ignore_ascii_case(name);
+                    let keep = !same || !seen;
+                    seen |= same;
+                    keep
+                });
+            }
+            None => self.headers.push((name.to_owned(), value)),
+        }
+    }
+
+    /// Removes every header of that name.
+    pub fn remove_header(&mut self, name: &str) {
+        self.headers.retain(|(n, _)| !n.eq_ignore_ascii_case(name));
+    }
+
+    /// The same request with the access token and signature shortened, for
+    /// logs and reports.
+    pub fn redacted(&self) -> SignedRequest {
+        let mut copy = self.clone();
+        for (name, value) in &mut copy.headers {
+            if name.eq_ignore_ascii_case("Authorization") {
+                *value = redact::authorization(value);
+            } else if name.eq_ignore_ascii_case("X-SIGNATURE") {
+                *value = redact::shorten(value, 16);
+            }
+        }
+        copy
+    }
+
+    /// The request as HTTP/1.1 text, exactly as it goes on the wire, with
+    /// `Host` and `Content-Length` added. Carries the full token: use
+    /// [`SignedRequest::redacted`] first for anything a person reads.
+    pub fn render_http(&self, host: &str) -> String {
+        let mut out = format!("{} {} HTTP/1.1\r\nHost: {host}\r\n", self.method, self.path);
+        for (name, value) in &self.headers {
+            out.push_str(&format!("{name}: {value}\r\n"));
+        }
+        out.push_str(&format!("Content-Length: {}\r\n\r\n", self.body.len()));
+        out.push_str(&String::from_utf8_lossy(&self.body));
+        out
+    }
+}
