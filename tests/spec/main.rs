@@ -1,0 +1,10 @@
+//! The spec as data: its transcription, its loader, the schemas derived from it.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod errata;
+mod loading;
+mod schemas;
+mod source_text;
+mod transcription;
