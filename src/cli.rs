@@ -48,7 +48,8 @@ pub struct SignArgs {
         long,
         value_name = "PEM",
         env = "CDM_PRIVATE_KEY",
-        hide_env_values = true
+        hide_env_values = true,
+        allow_hyphen_values = true
     )]
     pub private_key: String,
     /// The client key PayCools issued (signed, never sent)
@@ -67,7 +68,8 @@ pub struct VerifyArgs {
         long,
         value_name = "PEM",
         env = "CDM_PUBLIC_KEY",
-        hide_env_values = true
+        hide_env_values = true,
+        allow_hyphen_values = true
     )]
     pub public_key: String,
     /// The client key the signature was made with

@@ -104,8 +104,8 @@ impl GenerateRequest {
     }
 }
 
-/// A request ready for the wire.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A request ready for the wire. `Debug` shows it redacted.
+#[derive(Clone, PartialEq, Eq)]
 pub struct SignedRequest {
     /// The HTTP method.
     pub method: String,
@@ -115,6 +115,18 @@ pub struct SignedRequest {
     pub headers: Vec<(String, String)>,
     /// The body bytes.
     pub body: Vec<u8>,
+}
+
+impl fmt::Debug for SignedRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let shown = self.redacted();
+        f.debug_struct("SignedRequest")
+            .field("method", &shown.method)
+            .field("path", &shown.path)
+            .field("headers", &shown.headers)
+            .field("body", &String::from_utf8_lossy(&shown.body))
+            .finish()
+    }
 }
 
 impl SignedRequest {

@@ -72,10 +72,12 @@ pub enum TimestampError {
         actual: String,
     },
     /// An instant whose Jakarta year has no four-digit form.
-    #[error("X-TIMESTAMP needs a year from 0000 to 9999, not {year}")]
+    #[error(
+        "X-TIMESTAMP needs a Jakarta year from 0000 to 9999; {unix_seconds} s after 1970-01-01T00:00:00Z is outside"
+    )]
     OutOfRange {
-        /// The year.
-        year: i32,
+        /// The instant, in seconds since 1970-01-01T00:00:00Z.
+        unix_seconds: i64,
     },
 }
 
@@ -92,14 +94,17 @@ impl Timestamp {
     /// Fails for instants whose Jakarta year is outside 0000..=9999, which
     /// have no four-digit form.
     pub fn from_instant(instant: OffsetDateTime) -> Result<Timestamp, TimestampError> {
-        let local = instant.to_offset(JAKARTA);
+        let out_of_range = || TimestampError::OutOfRange {
+            unix_seconds: instant.unix_timestamp(),
+        };
+        let local = instant
+            .checked_to_offset(JAKARTA)
+            .ok_or_else(out_of_range)?;
         let local = local.replace_nanosecond(0).unwrap_or(local);
         if !(0..=9999).contains(&local.year()) {
-            return Err(TimestampError::OutOfRange { year: local.year() });
+            return Err(out_of_range());
         }
-        let date_time = local
-            .format(DATE_TIME)
-            .map_err(|_| TimestampError::OutOfRange { year: local.year() })?;
+        let date_time = local.format(DATE_TIME).map_err(|_| out_of_range())?;
         Ok(Timestamp {
             text: format!("{date_time}{SUFFIX}"),
             instant: local,
@@ -109,7 +114,7 @@ impl Timestamp {
     /// The instant `secs` seconds after 1970-01-01T00:00:00Z, in Jakarta time.
     pub fn from_unix_seconds(secs: i64) -> Result<Timestamp, TimestampError> {
         let instant = OffsetDateTime::from_unix_timestamp(secs)
-            .map_err(|_| TimestampError::OutOfRange { year: i32::MAX })?;
+            .map_err(|_| TimestampError::OutOfRange { unix_seconds: secs })?;
         Timestamp::from_instant(instant)
     }
 

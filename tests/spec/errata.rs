@@ -31,8 +31,14 @@ use rstest::rstest;
 #[case::timeout_scope("expected-timeout-scope", "8 second")]
 #[case::partner_equals_merchant("request-sample-partner-id-equals-merchant", "same value")]
 fn erratum_is_recorded_with_a_resolution(#[case] id: &str, #[case] defect_mentions: &str) {
-    let e = Spec::embedded().erratum(id).unwrap_or_else(|| panic!("erratum {id} missing"));
-    assert!(e.defect.contains(defect_mentions), "{id}: defect should mention {defect_mentions:?}: {}", e.defect);
+    let e = Spec::embedded()
+        .erratum(id)
+        .unwrap_or_else(|| panic!("erratum {id} missing"));
+    assert!(
+        e.defect.contains(defect_mentions),
+        "{id}: defect should mention {defect_mentions:?}: {}",
+        e.defect
+    );
     assert!(e.resolution.len() > 20, "{id}: resolution too thin");
     assert!(!e.place.is_empty());
 }

@@ -6,7 +6,7 @@ use proptest::prelude::*;
 use rstest::rstest;
 use serde_json::{Map, Value, json};
 
-use crate::{snap_json};
+use crate::snap_json;
 
 fn schemas() -> BodySchemas {
     BodySchemas::derive(Spec::embedded()).expect("derived schemas compile")
@@ -19,7 +19,10 @@ fn request_schema_as_derived() {
 
 #[test]
 fn response_schema_as_derived() {
-    snap_json!("response_body_schema", response_body_schema(Spec::embedded()));
+    snap_json!(
+        "response_body_schema",
+        response_body_schema(Spec::embedded())
+    );
 }
 
 fn s(n: usize) -> String {
@@ -49,7 +52,10 @@ fn with(mut body: Value, key: &str, value: Option<Value>) -> Value {
 #[case::merchant_over_limit(with(valid_request(), "merchantId", Some(json!(s(65)))), Some(checks::Rule::Length))]
 #[case::merchant_empty(with(valid_request(), "merchantId", Some(json!(""))), Some(checks::Rule::Empty))]
 #[case::merchant_missing(with(valid_request(), "merchantId", None), Some(checks::Rule::Missing))]
-#[case::merchant_null(with(valid_request(), "merchantId", Some(Value::Null)), Some(checks::Rule::Null))]
+#[case::merchant_null(
+    with(valid_request(), "merchantId", Some(Value::Null)),
+    Some(checks::Rule::Null)
+)]
 #[case::merchant_number(with(valid_request(), "merchantId", Some(json!(12))), Some(checks::Rule::WrongType))]
 #[case::additional_info_empty_object(with(valid_request(), "additionalInfo", Some(json!({}))), None)]
 #[case::additional_info_string(with(valid_request(), "additionalInfo", Some(json!("x"))), Some(checks::Rule::WrongType))]
@@ -93,8 +99,11 @@ fn response_body_judgement(#[case] body: Value, #[case] valid: bool) {
 // ---------------------------------------------------------------------------
 
 fn text_of_len(len: usize) -> impl Strategy<Value = String> {
-    prop::collection::vec(prop::sample::select(vec!['a', 'Z', '0', '-', ' ', 'é', '日', '😀', '"']), len)
-        .prop_map(|chars| chars.into_iter().collect())
+    prop::collection::vec(
+        prop::sample::select(vec!['a', 'Z', '0', '-', ' ', 'é', '日', '😀', '"']),
+        len,
+    )
+    .prop_map(|chars| chars.into_iter().collect())
 }
 
 fn string_near(limit: usize) -> BoxedStrategy<Value> {
@@ -106,7 +115,9 @@ fn string_near(limit: usize) -> BoxedStrategy<Value> {
         Just(limit + 1),
         0..limit + 3
     ];
-    lens.prop_flat_map(text_of_len).prop_map(Value::String).boxed()
+    lens.prop_flat_map(text_of_len)
+        .prop_map(Value::String)
+        .boxed()
 }
 
 fn other_type() -> BoxedStrategy<Value> {

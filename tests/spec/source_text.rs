@@ -42,7 +42,9 @@ fn tables() -> BTreeMap<(String, String), Vec<Vec<String>>> {
             .split(" | ")
             .map(|c| c.trim().trim_matches('|').trim().to_owned())
             .collect();
-        out.entry((part.clone(), table.clone())).or_default().push(cells);
+        out.entry((part.clone(), table.clone()))
+            .or_default()
+            .push(cells);
     }
     out
 }
@@ -78,7 +80,11 @@ fn assert_header_rows(source: &[Vec<String>], spec: &[HeaderRow], table: &str) {
         assert_eq!(cells[3], length_text(row.length), "{at}: length");
         assert_eq!(cells[4], required_text(row.required), "{at}: required");
         assert_eq!(cells[5], row.condition, "{at}: condition");
-        assert_eq!(cells.get(6).map_or("", String::as_str), row.remarks, "{at}: remarks");
+        assert_eq!(
+            cells.get(6).map_or("", String::as_str),
+            row.remarks,
+            "{at}: remarks"
+        );
     }
 }
 
@@ -119,34 +125,56 @@ fn specification_table_is_transcribed() {
     assert_eq!(cells["Accept"], e.accept);
     assert_eq!(cells["Content Type"], e.content_type);
     assert_eq!(cells["Related Service"], e.related_service);
-    assert_eq!(cells["Expected Timeout"], format!("{} second", e.expected_timeout_ms / 1000));
+    assert_eq!(
+        cells["Expected Timeout"],
+        format!("{} second", e.expected_timeout_ms / 1000)
+    );
 }
 
 #[test]
 fn request_header_table_is_transcribed() {
-    assert_header_rows(&rows("Request", "Header"), &Spec::embedded().request_headers, "request header");
+    assert_header_rows(
+        &rows("Request", "Header"),
+        &Spec::embedded().request_headers,
+        "request header",
+    );
 }
 
 #[test]
 fn request_body_table_is_transcribed() {
-    assert_field_rows(&rows("Request", "Body"), &Spec::embedded().request_fields, "request body");
+    assert_field_rows(
+        &rows("Request", "Body"),
+        &Spec::embedded().request_fields,
+        "request body",
+    );
 }
 
 #[test]
 fn response_header_table_is_transcribed() {
-    assert_header_rows(&rows("Response", "Header"), &Spec::embedded().response_headers, "response header");
+    assert_header_rows(
+        &rows("Response", "Header"),
+        &Spec::embedded().response_headers,
+        "response header",
+    );
 }
 
 #[test]
 fn response_body_table_is_transcribed() {
-    assert_field_rows(&rows("Response", "Body"), &Spec::embedded().response_fields, "response body");
+    assert_field_rows(
+        &rows("Response", "Body"),
+        &Spec::embedded().response_fields,
+        "response body",
+    );
 }
 
 #[test]
 fn response_code_table_is_transcribed() {
     let spec = Spec::embedded();
     let source = rows("Response", "Response Code and Message");
-    assert_eq!(source.len(), spec.response_codes.len() + spec.response_conditions.len());
+    assert_eq!(
+        source.len(),
+        spec.response_codes.len() + spec.response_conditions.len()
+    );
     for cells in &source {
         let at = format!("response code row {}", cells[0]);
         let number: u32 = cells[0].parse().unwrap();
@@ -181,7 +209,10 @@ fn request_sample_additional_info_is_transcribed() {
         let line = format!("\"{}\": \"{}\"", field.name, field.value);
         assert!(block.contains(&line), "sample additionalInfo lacks {line}");
     }
-    assert_eq!(block.matches("\": \"").count(), Spec::embedded().additional_info_sample.len());
+    assert_eq!(
+        block.matches("\": \"").count(),
+        Spec::embedded().additional_info_sample.len()
+    );
 }
 
 #[test]
@@ -190,7 +221,11 @@ fn the_source_text_is_the_seed_verbatim() {
     // in specs/source/ must not have drifted from it.
     let seed = root().join("../shared/seeds/000_d904e3da633a3956.txt");
     if let Ok(original) = std::fs::read_to_string(seed) {
-        let copy = std::fs::read_to_string(root().join("specs/source/generate-atm-qrcode.md")).unwrap();
-        assert_eq!(copy, original, "specs/source/generate-atm-qrcode.md differs from the seed");
+        let copy =
+            std::fs::read_to_string(root().join("specs/source/generate-atm-qrcode.md")).unwrap();
+        assert_eq!(
+            copy, original,
+            "specs/source/generate-atm-qrcode.md differs from the seed"
+        );
     }
 }

@@ -28,7 +28,10 @@ fn endpoint_matches_the_specification_table() {
 #[case::x_partner_id(5, "X-PARTNER-ID", Length::Variable { max: Some(36) })]
 fn request_header_row(#[case] row: u32, #[case] name: &str, #[case] length: Length) {
     let h = spec().request_header(name).expect("header in specs/");
-    assert_eq!((h.row, h.length, h.required), (row, length, Required::Mandatory));
+    assert_eq!(
+        (h.row, h.length, h.required),
+        (row, length, Required::Mandatory)
+    );
 }
 
 #[test]
@@ -41,7 +44,10 @@ fn request_header_table_has_exactly_five_rows() {
 #[case::x_timestamp(2, "X-TIMESTAMP", Length::Fixed { len: 25 })]
 fn response_header_row(#[case] row: u32, #[case] name: &str, #[case] length: Length) {
     let h = spec().response_header(name).expect("header in specs/");
-    assert_eq!((h.row, h.length, h.required), (row, length, Required::Mandatory));
+    assert_eq!(
+        (h.row, h.length, h.required),
+        (row, length, Required::Mandatory)
+    );
     assert_eq!(spec().response_headers.len(), 2);
 }
 
@@ -49,9 +55,17 @@ fn response_header_row(#[case] row: u32, #[case] name: &str, #[case] length: Len
 #[case::partner_reference_no(1, "partnerReferenceNo", FieldType::String, Some(50))]
 #[case::merchant_id(3, "merchantId", FieldType::String, Some(64))]
 #[case::additional_info(6, "additionalInfo", FieldType::Object, None)]
-fn request_body_row(#[case] row: u32, #[case] name: &str, #[case] ty: FieldType, #[case] max: Option<usize>) {
+fn request_body_row(
+    #[case] row: u32,
+    #[case] name: &str,
+    #[case] ty: FieldType,
+    #[case] max: Option<usize>,
+) {
     let f = spec().request_field(name).expect("field in specs/");
-    assert_eq!((f.row, f.ty, f.length.max(), f.required), (row, ty, max, Required::Mandatory));
+    assert_eq!(
+        (f.row, f.ty, f.length.max(), f.required),
+        (row, ty, max, Required::Mandatory)
+    );
     assert_eq!(spec().request_fields.len(), 3);
 }
 
@@ -61,7 +75,12 @@ fn request_body_row(#[case] row: u32, #[case] name: &str, #[case] ty: FieldType,
 #[case::cdm_reference_id(3, "cdmReferenceId", Some(512), Required::OnSuccess)]
 #[case::cdm_qrcode(4, "cdmQrcode", Some(512), Required::OnSuccess)]
 #[case::status(5, "status", Some(512), Required::OnSuccess)]
-fn response_body_row(#[case] row: u32, #[case] name: &str, #[case] max: Option<usize>, #[case] required: Required) {
+fn response_body_row(
+    #[case] row: u32,
+    #[case] name: &str,
+    #[case] max: Option<usize>,
+    #[case] required: Required,
+) {
     let f = spec().response_field(name).expect("field in specs/");
     assert_eq!((f.row, f.length.max(), f.required), (row, max, required));
     assert_eq!(spec().response_fields.len(), 5);
@@ -77,10 +96,22 @@ fn status_allows_active_and_inactive_only() {
 
 #[test]
 fn additional_info_sample_has_the_seven_sample_keys() {
-    let names: Vec<&str> = spec().additional_info_sample.iter().map(|f| f.name.as_str()).collect();
+    let names: Vec<&str> = spec()
+        .additional_info_sample
+        .iter()
+        .map(|f| f.name.as_str())
+        .collect();
     assert_eq!(
         names,
-        ["channelCode", "notifyUrl", "regionNo", "branchNo", "courierNo", "courierName", "courierMobile"]
+        [
+            "channelCode",
+            "notifyUrl",
+            "regionNo",
+            "branchNo",
+            "courierNo",
+            "courierName",
+            "courierMobile"
+        ]
     );
 }
 
@@ -88,12 +119,30 @@ fn additional_info_sample_has_the_seven_sample_keys() {
 #[case::successful(1, "2009000", 200, "Successful", ClientPolicy::Done)]
 #[case::bad_request(3, "4009000", 400, "Bad Request", ClientPolicy::NoResend)]
 #[case::invalid_field_format(4, "4009001", 400, "Invalid Field Format", ClientPolicy::NoResend)]
-#[case::invalid_mandatory_field(5, "4009002", 400, "Invalid Mandatory Field", ClientPolicy::NoResend)]
+#[case::invalid_mandatory_field(
+    5,
+    "4009002",
+    400,
+    "Invalid Mandatory Field",
+    ClientPolicy::NoResend
+)]
 #[case::unauthorized(6, "4019000", 401, "Unauthorized. [reason]", ClientPolicy::NoResend)]
 #[case::invalid_token(7, "4019001", 401, "Invalid Token (B2B)", ClientPolicy::NoResend)]
-#[case::exceeds_amount_limit(8, "4039002", 403, "Exceeds Transaction Amount Limit", ClientPolicy::NoResend)]
+#[case::exceeds_amount_limit(
+    8,
+    "4039002",
+    403,
+    "Exceeds Transaction Amount Limit",
+    ClientPolicy::NoResend
+)]
 #[case::do_not_honor(9, "4039005", 403, "Do Not Honor", ClientPolicy::NoResend)]
-#[case::not_permitted(10, "4039015", 403, "Transaction Not Permitted.[reason]", ClientPolicy::NoResend)]
+#[case::not_permitted(
+    10,
+    "4039015",
+    403,
+    "Transaction Not Permitted.[reason]",
+    ClientPolicy::NoResend
+)]
 #[case::invalid_merchant(11, "4049008", 404, "Invalid Merchant", ClientPolicy::NoResend)]
 #[case::inconsistent_request(12, "4049018", 404, "Inconsistent Request", ClientPolicy::NoResend)]
 #[case::too_many_requests(13, "4299000", 429, "Too Many Requests", ClientPolicy::MayRetry)]
@@ -107,8 +156,15 @@ fn response_code_row(
     #[case] policy: ClientPolicy,
 ) {
     let c = spec().response_code(code).expect("code in specs/");
-    assert_eq!((c.row, c.http_status, c.message.as_str()), (row, status, message));
-    assert_eq!(spec().client_policy(&c.code), Some(policy), "contract §5 client policy");
+    assert_eq!(
+        (c.row, c.http_status, c.message.as_str()),
+        (row, status, message)
+    );
+    assert_eq!(
+        spec().client_policy(&c.code),
+        Some(policy),
+        "contract §5 client policy"
+    );
 }
 
 #[test]
@@ -116,7 +172,12 @@ fn code_table_has_fourteen_codes_and_two_conditions() {
     assert_eq!(spec().response_codes.len(), 14);
     let rows: Vec<u32> = spec().response_conditions.iter().map(|c| c.row).collect();
     assert_eq!(rows, [16, 17]);
-    assert!(spec().response_conditions.iter().all(|c| c.retry == RetryClass::Limited));
+    assert!(
+        spec()
+            .response_conditions
+            .iter()
+            .all(|c| c.retry == RetryClass::Limited)
+    );
 }
 
 #[rstest]
@@ -165,7 +226,9 @@ fn contract_limits() {
 #[case::reused_reference("business.reused_reference", &["4049018"])]
 fn contract_expectation(#[case] fault: &str, #[case] codes: &[&str]) {
     let fault = fault.parse().expect("fault name");
-    let e = spec().expectation(&fault).expect("a contract row covers the fault");
+    let e = spec()
+        .expectation(&fault)
+        .expect("a contract row covers the fault");
     let mut got: Vec<&str> = e.codes.iter().map(|c| c.as_str()).collect();
     let mut want = codes.to_vec();
     got.sort();
