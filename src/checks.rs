@@ -198,3 +198,257 @@ pub fn response_body(spec: &Spec, value: &Value) -> Vec<Violation> {
         })
         .collect()
 }
+
+// ---------------------------------------------------------------------------
+// The rules every response must keep (contract §5), as findings.
+// ---------------------------------------------------------------------------
+
+use crate::spec::{ConditionKind, ResponseCode};
+use crate::transport::Received;
+use crate::verdict::{Finding, Verdict};
+
+/// A response body that parsed as a JSON object, with its code if it has a valid one.
+#[derive(Debug, Clone)]
+pub struct ParsedResponse {
+    /// The body.
+    pub body: Map<String, Value>,
+    /// `responseCode`, when it is a 7-digit string.
+    pub code: Option<ResponseCode>,
+}
+
+fn unexpected_row(spec: &Spec) -> SpecRef {
+    spec.response_condition(ConditionKind::UnexpectedResponse)
+        .map(|r| r.spec_ref())
+        .unwrap_or_else(|| SpecRef::item(Table::ResponseCode, "Unexpected response"))
+}
+
+fn header_row(spec: &Spec, name: &str) -> SpecRef {
+    spec.response_header(name)
+        .map(|h| h.spec_ref())
+        .unwrap_or_else(|| SpecRef::item(Table::ResponseHeader, name))
+}
+
+fn field_row(spec: &Spec, name: &str) -> SpecRef {
+    spec.response_field(name)
+        .map(|f| f.spec_ref())
+        .unwrap_or_else(|| SpecRef::item(Table::ResponseBody, name))
+}
+
+/// Parses a response body, or says why it is not a JSON object.
+pub fn parse_response(spec: &Spec, received: &Received) -> Result<ParsedResponse, Finding> {
+    let fail = |actual: String| {
+        Finding::new(
+            "body_is_json_object",
+            Verdict::Fail,
+            unexpected_row(spec),
+            "a JSON object body",
+            actual,
+        )
+    };
+    if received.truncated {
+        return Err(fail(format!(
+            "a body over {} bytes",
+            crate::transport::BODY_CAP
+        )));
+    }
+    let value: Value = match serde_json::from_slice(&received.body) {
+        Ok(v) => v,
+        Err(_) if received.body.is_empty() => return Err(fail("an empty body".into())),
+        Err(e) => {
+            let head: String = String::from_utf8_lossy(&received.body)
+                .chars()
+                .take(60)
+                .collect();
+            return Err(fail(format!("a body that is not JSON ({e}): {head:?}")));
+        }
+    };
+    let Value::Object(body) = value else {
+        return Err(fail(describe(&value)));
+    };
+    let code = body
+        .get("responseCode")
+        .and_then(Value::as_str)
+        .and_then(|c| c.parse().ok());
+    Ok(ParsedResponse { body, code })
+}
+
+/// Checks every rule a response must keep, whatever was asked. `parsed` is
+/// the result of [`parse_response`].
+pub fn response_rules(
+    spec: &Spec,
+    received: &Received,
+    parsed: &Result<ParsedResponse, Finding>,
+    elapsed_ms: u64,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let pass = |check, spec_ref: SpecRef, what: String| {
+        Finding::new(check, Verdict::Pass, spec_ref, "", what)
+    };
+
+    // Headers.
+    let ct_ref = header_row(spec, "Content-Type");
+    out.push(match received.header("content-type") {
+        Some(v)
+            if v.split(';')
+                .next()
+                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")) =>
+        {
+            pass("content_type_json", ct_ref, format!("Content-Type {v}"))
+        }
+        Some(v) => Finding::new(
+            "content_type_json",
+            Verdict::Fail,
+            ct_ref,
+            "Content-Type application/json",
+            format!("Content-Type {v:?}"),
+        ),
+        None => Finding::new(
+            "content_type_json",
+            Verdict::Fail,
+            ct_ref,
+            "Content-Type application/json",
+            "no Content-Type header",
+        ),
+    });
+    let ts_ref = header_row(spec, "X-TIMESTAMP");
+    out.push(match received.header("x-timestamp") {
+        Some(v) => match crate::wire::Timestamp::parse(v) {
+            Ok(_) => pass(
+                "x_timestamp_well_formed",
+                ts_ref,
+                format!("X-TIMESTAMP {v}"),
+            ),
+            Err(e) => Finding::new(
+                "x_timestamp_well_formed",
+                Verdict::Fail,
+                ts_ref,
+                "X-TIMESTAMP of the form YYYY-MM-DDTHH:mm:ss+07:00",
+                e.to_string(),
+            ),
+        },
+        None => Finding::new(
+            "x_timestamp_well_formed",
+            Verdict::Fail,
+            ts_ref,
+            "an X-TIMESTAMP response header",
+            "no X-TIMESTAMP header",
+        ),
+    });
+
+    // Timing.
+    let limit = spec.endpoint.expected_timeout_ms;
+    let timing_ref = SpecRef::item(Table::Specification, "Expected Timeout");
+    out.push(if elapsed_ms <= limit {
+        pass(
+            "within_expected_timeout",
+            timing_ref,
+            format!("answered in {elapsed_ms} ms"),
+        )
+    } else {
+        Finding::new(
+            "within_expected_timeout",
+            Verdict::Fail,
+            timing_ref,
+            format!("an answer within {limit} ms"),
+            format!("an answer after {elapsed_ms} ms"),
+        )
+    });
+
+    // Body.
+    let parsed = match parsed {
+        Ok(p) => p,
+        Err(finding) => {
+            out.push(finding.clone());
+            return out;
+        }
+    };
+    let code_ref = field_row(spec, "responseCode");
+    let raw_code = parsed.body.get("responseCode");
+    match (raw_code, parsed.code) {
+        (_, Some(code)) => {
+            let service = &spec.endpoint.service_code;
+            if code.service_code() != service {
+                out.push(Finding::new(
+                    "response_code_service",
+                    Verdict::Fail,
+                    code_ref.clone(),
+                    format!("service code {service} in digits 4-5"),
+                    format!("responseCode {code}"),
+                ));
+            }
+            out.push(match spec.response_code(code.as_str()) {
+                Some(row) => pass(
+                    "response_code_in_table",
+                    row.spec_ref(),
+                    format!("responseCode {code}"),
+                ),
+                None => Finding::new(
+                    "response_code_in_table",
+                    Verdict::Fail,
+                    unexpected_row(spec),
+                    "a responseCode of the response code table",
+                    format!("responseCode {code}, which the table does not define"),
+                ),
+            });
+            out.push(if received.status == code.http_status() {
+                pass(
+                    "http_status_matches_code",
+                    code_ref.clone(),
+                    format!("HTTP {} for {code}", received.status),
+                )
+            } else {
+                Finding::new(
+                    "http_status_matches_code",
+                    Verdict::Fail,
+                    code_ref.clone(),
+                    format!(
+                        "HTTP status {} (the first three digits of {code})",
+                        code.http_status()
+                    ),
+                    format!("HTTP {}", received.status),
+                )
+            });
+            if let Some(row) = spec.response_code(code.as_str()) {
+                let message = parsed
+                    .body
+                    .get("responseMessage")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default();
+                if !message.is_empty() && !message.starts_with(row.message_prefix()) {
+                    out.push(Finding::new(
+                        "message_matches_table",
+                        Verdict::Warn,
+                        row.spec_ref(),
+                        format!("responseMessage beginning {:?}", row.message_prefix()),
+                        format!("{message:?}"),
+                    ));
+                }
+            }
+        }
+        (None, None) => {}
+        (Some(other), None) => out.push(Finding::new(
+            "response_code_in_table",
+            Verdict::Fail,
+            unexpected_row(spec),
+            "a 7-digit responseCode of the response code table",
+            describe_code(other),
+        )),
+    }
+    for v in response_body(spec, &Value::Object(parsed.body.clone())) {
+        out.push(Finding::new(
+            "response_body_fields",
+            Verdict::Fail,
+            v.spec_ref.clone(),
+            format!("{} {}", v.field, v.expected),
+            v.actual.clone(),
+        ));
+    }
+    out
+}
+
+fn describe_code(v: &Value) -> String {
+    match v {
+        Value::String(s) => format!("responseCode {s:?}"),
+        other => format!("responseCode {}", describe(other)),
+    }
+}

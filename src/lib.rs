@@ -27,12 +27,18 @@
 //! ```
 #![warn(missing_docs)]
 
+pub mod cases;
 pub mod checks;
 pub mod cli;
 pub mod redact;
+pub mod report;
+pub mod runner;
 pub mod schema;
+pub mod simulator;
 pub mod spec;
 pub mod testkeys;
+pub mod transport;
+pub mod verdict;
 pub mod wire;
 
 pub use checks::Violation;

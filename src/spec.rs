@@ -152,7 +152,7 @@ pub enum Required {
 }
 
 /// The value format the harness enforces for a header.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Deserialize, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum HeaderFormat {
     /// The media type `application/json`, parameters allowed.

@@ -454,7 +454,7 @@ fn base64_reason(e: &base64::DecodeError) -> String {
             )
         }
         base64::DecodeError::InvalidLength(len) => format!("invalid length {len}"),
-        base64::DecodeError::InvalidLastSymbol { offset, .. } => {
+        base64::DecodeError::InvalidLastSymbol(offset, _) => {
             format!("invalid last symbol at offset {offset}")
         }
         base64::DecodeError::InvalidPadding => "missing or invalid padding".into(),

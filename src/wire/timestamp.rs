@@ -172,6 +172,29 @@ impl Timestamp {
     }
 }
 
+/// An instant at any offset, `YYYY-MM-DDTHH:mm:ss` then `Z` for UTC or
+/// `±HH:MM`: the malformed variants the harness sends and refuses.
+///
+/// ```
+/// use cdm_conformance::wire::timestamp::{render_at_offset, Timestamp};
+/// let ts = Timestamp::parse("2023-09-25T17:57:35+07:00").unwrap();
+/// assert_eq!(render_at_offset(ts.instant(), time::UtcOffset::UTC), "2023-09-25T10:57:35Z");
+/// ```
+pub fn render_at_offset(instant: OffsetDateTime, offset: UtcOffset) -> String {
+    let at = instant.checked_to_offset(offset).unwrap_or(instant);
+    let head = at.format(DATE_TIME).unwrap_or_default();
+    if offset == UtcOffset::UTC {
+        return format!("{head}Z");
+    }
+    let (h, m, _) = offset.as_hms();
+    let sign = if offset.is_negative() { '-' } else { '+' };
+    format!(
+        "{head}{sign}{:02}:{:02}",
+        h.unsigned_abs(),
+        m.unsigned_abs()
+    )
+}
+
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(&self.text)

@@ -5,6 +5,7 @@ mod common;
 
 mod errors;
 mod keygen;
+mod server;
 mod sign_verify;
 
 use std::process::Command;

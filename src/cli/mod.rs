@@ -8,6 +8,11 @@
 //! Every flag that carries a credential also reads a `CDM_*` environment
 //! variable; flags win. `--help` never shows those variables' values.
 
+mod server;
+mod simulate;
+
+pub use server::{Prepared, prepare as prepare_server};
+
 use std::fs;
 use std::io::Write as _;
 use std::path::{Path, PathBuf};
@@ -38,6 +43,113 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Write a fresh RSA-2048 key pair: private.pem (PKCS#8) and public.pem (SPKI)
     Keygen(KeygenArgs),
+    /// Run the server suite against --base-url, or against the built-in simulator
+    Server(ServerArgs),
+    /// Run the PayCools simulator until interrupted
+    Simulate(SimulateArgs),
+}
+
+/// The credentials shared by `server`, `client` and `simulate`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct CredentialArgs {
+    /// X-PARTNER-ID, the appId PayCools issued
+    #[arg(long, value_name = "ID", env = "CDM_PARTNER_ID")]
+    pub partner_id: Option<String>,
+    /// The client key signed with the timestamp
+    #[arg(long, value_name = "K", env = "CDM_CLIENT_KEY", hide_env_values = true)]
+    pub client_key: Option<String>,
+    /// The access token sent after "Bearer "
+    #[arg(
+        long,
+        value_name = "TOKEN",
+        env = "CDM_ACCESS_TOKEN",
+        hide_env_values = true
+    )]
+    pub access_token: Option<String>,
+    /// The merchantId to generate QR codes for
+    #[arg(long, value_name = "ID", env = "CDM_MERCHANT_ID")]
+    pub merchant_id: Option<String>,
+    /// The partner's private key (server signs with it): a file or the key itself
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "CDM_PRIVATE_KEY",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
+    pub private_key: Option<String>,
+    /// The partner's public key (client and simulate verify with it): a file or the key itself
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "CDM_PUBLIC_KEY",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
+    pub public_key: Option<String>,
+}
+
+/// Where reports go and which cases run.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReportArgs {
+    /// Write the JSON report here
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
+    /// Write JUnit XML here
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Write the self-contained HTML report here
+    #[arg(long, value_name = "PATH")]
+    pub report_html: Option<PathBuf>,
+    /// Run only the cases whose id contains this text (several: comma-separated)
+    #[arg(long, value_name = "PATTERN")]
+    pub cases: Option<String>,
+}
+
+/// `server`.
+#[derive(Debug, Args)]
+pub struct ServerArgs {
+    /// The endpoint's base URL (the path /v2.0/cdm/cdm-mpm-generate is appended); none: the built-in simulator
+    #[arg(long, value_name = "URL", env = "CDM_BASE_URL")]
+    pub base_url: Option<String>,
+    /// The partner's credentials.
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// Reports and case selection.
+    #[command(flatten)]
+    pub reports: ReportArgs,
+    /// Also run the rate-limit burst (it sends --burst requests at once: never by default against staging)
+    #[arg(long)]
+    pub include_rate_limit: bool,
+    /// Requests the burst sends
+    #[arg(long, value_name = "N", default_value_t = 300, value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub burst: u32,
+    /// Requests in flight at most (default 4 against --base-url, unpaced against the simulator)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub concurrency: Option<u32>,
+    /// Requests per second at most (default 50 against --base-url)
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..=10_000))]
+    pub rate: Option<u32>,
+    /// A PEM bundle of extra CA certificates for TLS (a private CA)
+    #[arg(long, value_name = "PATH")]
+    pub ca_bundle: Option<PathBuf>,
+}
+
+/// `simulate`.
+#[derive(Debug, Args)]
+pub struct SimulateArgs {
+    /// The port on 127.0.0.1 (0: any free port)
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub port: u16,
+    /// The partner's credentials.
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// Where to write the generated key pair and credentials.env (default: a new directory under the system's temp dir)
+    #[arg(long, value_name = "DIR")]
+    pub state_dir: Option<PathBuf>,
+    /// Break one rule of the contract on purpose, to see the harness catch it (repeatable)
+    #[arg(long, value_name = "NAME", value_enum)]
+    pub quirk: Vec<crate::simulator::Quirk>,
 }
 
 /// `sign`.
@@ -118,6 +230,26 @@ pub enum CliError {
         /// The file.
         path: String,
     },
+    /// A flag's value is not usable.
+    #[error("{flag}: {reason}")]
+    Flag {
+        /// The flag.
+        flag: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// Credentials are missing for a real endpoint.
+    #[error("--base-url needs {missing} (or their CDM_* variables)")]
+    MissingCredentials {
+        /// The flags missing.
+        missing: String,
+    },
+    /// The suite could not run.
+    #[error("{0}")]
+    Run(#[from] crate::runner::RunError),
+    /// The simulator could not start.
+    #[error("{0}")]
+    Simulator(#[from] crate::simulator::SimError),
     /// A file could not be written.
     #[error("cannot write {path}: {reason}")]
     Write {
@@ -151,12 +283,12 @@ pub fn key_bytes(flag: &'static str, value: &str) -> Result<Vec<u8>, CliError> {
     })
 }
 
-fn signing_key(flag: &'static str, value: &str) -> Result<SigningKey, CliError> {
+pub(crate) fn signing_key(flag: &'static str, value: &str) -> Result<SigningKey, CliError> {
     SigningKey::from_bytes(&key_bytes(flag, value)?)
         .map_err(|source| CliError::Key { flag, source })
 }
 
-fn verifying_key(flag: &'static str, value: &str) -> Result<VerifyingKey, CliError> {
+pub(crate) fn verifying_key(flag: &'static str, value: &str) -> Result<VerifyingKey, CliError> {
     VerifyingKey::from_bytes(&key_bytes(flag, value)?)
         .map_err(|source| CliError::Key { flag, source })
 }
@@ -203,7 +335,7 @@ fn verify(args: &VerifyArgs) -> Result<Outcome, CliError> {
     }
 }
 
-fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), CliError> {
+pub(crate) fn write_file(path: &Path, contents: &[u8], mode: u32) -> Result<(), CliError> {
     let err = |e: std::io::Error| CliError::Write {
         path: path.display().to_string(),
         reason: crate::wire::signature::io_reason(&e),
@@ -261,7 +393,19 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Sign(args) => sign(args),
         Command::Verify(args) => verify(args),
         Command::Keygen(args) => keygen(args),
+        Command::Server(args) => runtime()?.block_on(server::run(args)),
+        Command::Simulate(args) => runtime()?.block_on(simulate::run(args)),
     }
+}
+
+fn runtime() -> Result<tokio::runtime::Runtime, CliError> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Flag {
+            flag: "runtime",
+            reason: e.to_string(),
+        })
 }
 
 /// The binary's entry point: parses, runs, prints, and maps to an exit code.

@@ -1,0 +1,190 @@
+//! `server`: the server suite against --base-url or the built-in simulator.
+
+use std::fmt::Write as _;
+use std::num::NonZeroU32;
+use std::path::Path;
+
+use super::{CliError, CredentialArgs, Outcome, ServerArgs, signing_key, write_file};
+use crate::report::Report;
+use crate::runner::{RunOptions, Target, run_suite};
+use crate::simulator::{SimConfig, Simulator, test_signing_key};
+use crate::verdict::Verdict;
+use crate::wire::Credentials;
+
+/// The credentials given, over the test defaults (for the built-in simulator).
+fn over_defaults(c: &CredentialArgs) -> Credentials {
+    let d = Credentials::test_defaults();
+    Credentials {
+        partner_id: c.partner_id.clone().unwrap_or(d.partner_id),
+        client_key: c.client_key.clone().unwrap_or(d.client_key),
+        access_token: c.access_token.clone().unwrap_or(d.access_token),
+        merchant_id: c.merchant_id.clone().unwrap_or(d.merchant_id),
+    }
+}
+
+/// Every credential a real endpoint needs, or the list of what is missing.
+fn required(c: &CredentialArgs) -> Result<(Credentials, String), CliError> {
+    let fields = [
+        ("--partner-id", &c.partner_id),
+        ("--client-key", &c.client_key),
+        ("--access-token", &c.access_token),
+        ("--merchant-id", &c.merchant_id),
+        ("--private-key", &c.private_key),
+    ];
+    let missing: Vec<&str> = fields
+        .iter()
+        .filter(|(_, v)| v.is_none())
+        .map(|(f, _)| *f)
+        .collect();
+    if !missing.is_empty() {
+        return Err(CliError::MissingCredentials {
+            missing: missing.join(", "),
+        });
+    }
+    let get = |v: &Option<String>| v.clone().unwrap_or_default();
+    Ok((
+        Credentials {
+            partner_id: get(&c.partner_id),
+            client_key: get(&c.client_key),
+            access_token: get(&c.access_token),
+            merchant_id: get(&c.merchant_id),
+        },
+        get(&c.private_key),
+    ))
+}
+
+fn base_url(raw: &str) -> Result<String, CliError> {
+    let flag = "--base-url";
+    let url = reqwest::Url::parse(raw).map_err(|e| CliError::Flag {
+        flag,
+        reason: format!("{raw:?} is not a URL: {e}"),
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(CliError::Flag {
+            flag,
+            reason: format!("{raw:?} must be an http:// or https:// URL"),
+        });
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        return Err(CliError::Flag {
+            flag,
+            reason: format!("{raw:?} must have no query or fragment"),
+        });
+    }
+    Ok(raw.trim_end_matches('/').to_owned())
+}
+
+/// Writes the reports asked for.
+pub(super) fn write_reports(report: &Report, args: &super::ReportArgs) -> Result<(), CliError> {
+    type Render = fn(&Report) -> String;
+    let outputs: [(&Option<std::path::PathBuf>, Render); 3] = [
+        (&args.report_json, Report::to_json),
+        (&args.junit, Report::to_junit),
+        (&args.report_html, Report::to_html),
+    ];
+    for (path, render) in outputs {
+        if let Some(path) = path {
+            write_file(Path::new(path), render(report).as_bytes(), 0o644)?;
+        }
+    }
+    Ok(())
+}
+
+/// The console summary: one line per case that did not pass, then the counts.
+pub(super) fn console(report: &Report) -> String {
+    let mut out = String::new();
+    for c in &report.cases {
+        if c.verdict != Verdict::Pass {
+            let _ = writeln!(
+                out,
+                "{:<4}  {}  {}",
+                c.verdict.as_str().to_uppercase(),
+                c.id,
+                c.message
+            );
+        }
+    }
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "{} {}: {} cases against {} in {} ms: {} passed, {} failed, {} warned, {} skipped, {} info",
+        report.mode,
+        report.verdict.as_str().to_uppercase(),
+        report.cases.len(),
+        report.target,
+        report.duration_ms,
+        s.passed,
+        s.failed,
+        s.warned,
+        s.skipped,
+        s.info
+    );
+    out
+}
+
+/// What a `server` run needs: the simulator when there is no --base-url
+/// (keep it alive while the run lasts), the target, and the run options.
+pub type Prepared = (Option<Simulator>, Target, RunOptions);
+
+/// Resolves `server`'s flags and variables into a target and options,
+/// starting the built-in simulator when there is no --base-url.
+pub async fn prepare(args: &ServerArgs) -> Result<Prepared, CliError> {
+    let mut options = match &args.base_url {
+        Some(_) => RunOptions::staging(),
+        None => RunOptions::local(),
+    };
+    options.cases = args.reports.cases.clone();
+    options.catalog.include_rate_limit = args.include_rate_limit;
+    options.burst = args.burst;
+    options.ca_bundle = args.ca_bundle.clone();
+    if let Some(c) = args.concurrency {
+        options.concurrency = c as usize;
+    }
+    if let Some(r) = args.rate {
+        options.rate = NonZeroU32::new(r);
+    }
+    match &args.base_url {
+        Some(raw) => {
+            let base_url = base_url(raw)?;
+            let (credentials, key) = required(&args.credentials)?;
+            let key = signing_key("--private-key", &key)?;
+            let target = Target {
+                base_url,
+                credentials,
+                key,
+                simulated: false,
+            };
+            Ok((None, target, options))
+        }
+        None => {
+            // The built-in simulator, with whatever credentials were given
+            // over its test defaults, and trusting the given key if any.
+            let key = match &args.credentials.private_key {
+                Some(k) => signing_key("--private-key", k)?,
+                None => test_signing_key(),
+            };
+            let mut config = SimConfig::test_defaults();
+            config.credentials = over_defaults(&args.credentials);
+            config.public_key = key.verifying_key();
+            let sim = Simulator::start(config).await?;
+            let target = Target {
+                base_url: sim.base_url(),
+                credentials: sim.config().credentials.clone(),
+                key,
+                simulated: true,
+            };
+            Ok((Some(sim), target, options))
+        }
+    }
+}
+
+/// Runs `server`.
+pub(super) async fn run(args: &ServerArgs) -> Result<Outcome, CliError> {
+    let (_sim, target, options) = prepare(args).await?;
+    let report = run_suite(&target, &options).await?;
+    write_reports(&report, &args.reports)?;
+    Ok(Outcome {
+        stdout: console(&report),
+        code: report.exit_code(),
+    })
+}

@@ -1,0 +1,130 @@
+//! `simulate`: the PayCools simulator, standalone, until interrupted.
+
+use std::path::PathBuf;
+
+use base64::Engine as _;
+
+use super::{CliError, Outcome, SimulateArgs, verifying_key, write_file};
+use crate::redact;
+use crate::simulator::{SimConfig, Simulator};
+use crate::wire::{Credentials, SigningKey};
+
+fn random_hex(bytes: usize) -> String {
+    let mut buf = vec![0u8; bytes];
+    // The OS RNG does not fail on supported systems; zeros would still work.
+    let _ = getrandom::fill(&mut buf);
+    buf.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn random_token() -> String {
+    let mut buf = [0u8; 36];
+    let _ = getrandom::fill(&mut buf);
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(buf)
+}
+
+fn write_err(path: &std::path::Path) -> impl Fn(std::io::Error) -> CliError + '_ {
+    move |e| CliError::Write {
+        path: path.display().to_string(),
+        reason: crate::wire::signature::io_reason(&e),
+    }
+}
+
+/// Runs `simulate`.
+pub(super) async fn run(args: &SimulateArgs) -> Result<Outcome, CliError> {
+    let c = &args.credentials;
+    let credentials = Credentials {
+        partner_id: c
+            .partner_id
+            .clone()
+            .unwrap_or_else(|| format!("SIM{}", random_hex(8))),
+        client_key: c.client_key.clone().unwrap_or_else(|| random_hex(16)),
+        access_token: c.access_token.clone().unwrap_or_else(random_token),
+        merchant_id: c
+            .merchant_id
+            .clone()
+            .unwrap_or_else(|| format!("MERCHANT{}", random_hex(8))),
+    };
+    let dir: PathBuf = args.state_dir.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!(
+            "cdm-simulator-{}-{}",
+            std::process::id(),
+            random_hex(3)
+        ))
+    });
+    std::fs::create_dir_all(&dir).map_err(write_err(&dir))?;
+    // The key the simulator verifies with: the one given, or a fresh pair.
+    let (public_key, private_path) = match &c.public_key {
+        Some(k) => (verifying_key("--public-key", k)?, None),
+        None => {
+            let key = SigningKey::generate(2048).map_err(|source| CliError::Key {
+                flag: "simulate",
+                source,
+            })?;
+            let private = dir.join("private.pem");
+            let pem = key.to_pkcs8_pem().map_err(|source| CliError::Key {
+                flag: "simulate",
+                source,
+            })?;
+            write_file(&private, pem.as_bytes(), 0o600)?;
+            (key.verifying_key(), Some(private))
+        }
+    };
+    let mut config = SimConfig::test_defaults();
+    config.credentials = credentials.clone();
+    config.public_key = public_key;
+    config.quirks = args.quirk.clone();
+    let sim = Simulator::start_on(config, args.port).await?;
+    let base = sim.base_url();
+
+    let mut env = format!(
+        "CDM_BASE_URL={base}\nCDM_PARTNER_ID={}\nCDM_CLIENT_KEY={}\nCDM_ACCESS_TOKEN={}\nCDM_MERCHANT_ID={}\n",
+        credentials.partner_id,
+        credentials.client_key,
+        credentials.access_token,
+        credentials.merchant_id
+    );
+    if let Some(p) = &private_path {
+        env.push_str(&format!("CDM_PRIVATE_KEY={}\n", p.display()));
+    }
+    let env_path = dir.join("credentials.env");
+    write_file(&env_path, env.as_bytes(), 0o600)?;
+
+    let quirks = match args.quirk.len() {
+        0 => String::new(),
+        _ => format!(
+            "\nquirks (deliberate deviations): {}",
+            args.quirk
+                .iter()
+                .map(|q| format!("{q:?}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+    };
+    let key_line = match &private_path {
+        Some(p) => format!(
+            "partner private key: {} (fresh RSA-2048; the simulator verifies with its public half)",
+            p.display()
+        ),
+        None => "partner public key: as given by --public-key".to_owned(),
+    };
+    // The banner goes out at once; the simulator then runs until Ctrl-C.
+    println!(
+        "PayCools simulator listening on {base}\n\
+         accepts:\n  X-PARTNER-ID  {}\n  client key    {}\n  access token  {} (in full in credentials.env)\n  merchantId    {}\n  {key_line}\n\
+         credentials:   {}{quirks}\n\
+         try:           (set -a; . {}; cdm-conformance server)\n\
+         Ctrl-C stops it.",
+        credentials.partner_id,
+        credentials.client_key,
+        redact::token(&credentials.access_token),
+        credentials.merchant_id,
+        env_path.display(),
+        env_path.display(),
+    );
+    let _ = tokio::signal::ctrl_c().await;
+    drop(sim);
+    Ok(Outcome {
+        stdout: "simulator stopped\n".into(),
+        code: 0,
+    })
+}

@@ -1,0 +1,613 @@
+//! A PayCools simulator: the API as CONTRACT.md section 5 reads it, on wiremock.
+//!
+//! It checks every header (the signature with the partner's public key, the
+//! access token), the body against `specs/` and the merchant id; remembers each
+//! `partnerReferenceNo` (a reuse with another body draws 4049018, an identical
+//! replay the first answer); rate-limits authenticated requests (4299000); answers
+//! with `X-TIMESTAMP` and `Content-Type` always, the HTTP status always equal
+//! to the code's first three digits. It never panics on any input, and
+//! refuses a body above [`SimConfig::body_cap`] with 4009000.
+//!
+//! [`Quirk`]s make it break one rule on purpose, to prove the harness notices.
+//!
+//! ```
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use cdm_conformance::simulator::{SimConfig, Simulator};
+//!
+//! let sim = Simulator::start(SimConfig::test_defaults()).await.unwrap();
+//! assert!(sim.base_url().starts_with("http://127.0.0.1:"));
+//! # });
+//! ```
+
+mod quirks;
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde_json::{Map, Value, json};
+use wiremock::{Mock, MockServer, Respond, ResponseTemplate, matchers::any};
+
+pub use quirks::Quirk;
+
+use crate::checks::{self, Rule};
+use crate::spec::{HeaderFormat, ResponseCode, Spec};
+use crate::wire::{Credentials, SigningKey, Timestamp, VerifyingKey, signing_text};
+
+/// How the simulator behaves.
+#[derive(Debug, Clone)]
+pub struct SimConfig {
+    /// The credentials it accepts.
+    pub credentials: Credentials,
+    /// The partner's public key, to verify X-SIGNATURE.
+    pub public_key: VerifyingKey,
+    /// Requests a partner may make in a burst before 4299000.
+    pub rate_burst: NonZeroU32,
+    /// Requests per second a partner regains.
+    pub rate_per_second: NonZeroU32,
+    /// The largest body accepted, in bytes.
+    pub body_cap: usize,
+    /// Deliberate deviations (none for the faithful simulator).
+    pub quirks: Vec<Quirk>,
+}
+
+/// Why the simulator could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SimError {
+    /// The port could not be bound.
+    #[error("cannot listen on 127.0.0.1:{port}: {reason}")]
+    Bind {
+        /// The port asked for.
+        port: u16,
+        /// The operating system's reason.
+        reason: String,
+    },
+}
+
+impl SimConfig {
+    /// The built-in test credentials and keys (public: for tests and trials only).
+    pub fn test_defaults() -> SimConfig {
+        SimConfig {
+            credentials: Credentials::test_defaults(),
+            public_key: test_signing_key().verifying_key(),
+            rate_burst: NonZeroU32::new(200).unwrap_or(NonZeroU32::MIN),
+            rate_per_second: NonZeroU32::new(100).unwrap_or(NonZeroU32::MIN),
+            body_cap: 64 * 1024,
+            quirks: Vec::new(),
+        }
+    }
+
+    /// The same, with one quirk.
+    pub fn with_quirk(mut self, quirk: Quirk) -> SimConfig {
+        self.quirks.push(quirk);
+        self
+    }
+}
+
+/// The test partner's signing key (the public half of which the simulator trusts by default).
+pub fn test_signing_key() -> SigningKey {
+    // The embedded test key is checked by the test suite; it always parses.
+    SigningKey::from_pem_or_base64(crate::testkeys::PARTNER_PRIVATE_KEY_PEM)
+        .unwrap_or_else(|e| unreachable!("embedded test key: {e}"))
+}
+
+/// A received request, reduced to what the simulator reads.
+#[derive(Debug, Clone)]
+pub struct Incoming {
+    /// The method.
+    pub method: String,
+    /// The path.
+    pub path: String,
+    /// Header names (lower case) and values; a value that is not UTF-8 is `None`.
+    pub headers: Vec<(String, Option<String>)>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl Incoming {
+    fn header(&self, name: &str) -> Option<Option<&str>> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_deref())
+    }
+}
+
+/// What the simulator answers.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Answer {
+    /// HTTP status.
+    pub status: u16,
+    /// Headers.
+    pub headers: Vec<(String, String)>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+    /// How long to hold the answer.
+    pub delay: Option<Duration>,
+}
+
+#[derive(Debug, Clone)]
+struct Reply {
+    code: ResponseCode,
+    message: String,
+    success: Option<Map<String, Value>>,
+}
+
+/// One scripted answer of a case (client certification's fault injection).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Step {
+    /// Answer as the faithful simulator would.
+    Normal,
+    /// Answer this code of the table, with its message and HTTP status (a
+    /// success carries the success fields).
+    Code(ResponseCode),
+    /// Answer these exact bytes.
+    Raw {
+        /// HTTP status.
+        status: u16,
+        /// Content-Type, if any.
+        content_type: Option<String>,
+        /// Body bytes.
+        body: Vec<u8>,
+    },
+    /// Hold the answer this long, then give `then`.
+    Delay(Duration, Box<Step>),
+}
+
+struct Script {
+    steps: Vec<Step>,
+    attempts: usize,
+}
+
+struct State {
+    references: HashMap<String, (Value, Reply)>,
+    issued: u64,
+    scripts: HashMap<String, Script>,
+}
+
+/// The simulator's logic, independent of the HTTP server it runs in.
+pub struct Engine {
+    config: SimConfig,
+    spec: &'static Spec,
+    state: Mutex<State>,
+    limiter: DefaultDirectRateLimiter,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("config", &self.config)
+            .finish()
+    }
+}
+
+fn code(text: &str) -> ResponseCode {
+    // Only called with codes of the table; a typo fails every simulator test.
+    text.parse()
+        .unwrap_or_else(|_| unreachable!("{text} is a 7-digit code"))
+}
+
+fn is_json_media_type(value: &str) -> bool {
+    value
+        .split(';')
+        .next()
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
+impl Engine {
+    /// An engine with this configuration.
+    pub fn new(config: SimConfig) -> Engine {
+        let quota = Quota::per_second(config.rate_per_second).allow_burst(config.rate_burst);
+        Engine {
+            config,
+            spec: Spec::embedded(),
+            state: Mutex::new(State {
+                references: HashMap::new(),
+                issued: 0,
+                scripts: HashMap::new(),
+            }),
+            limiter: RateLimiter::direct(quota),
+        }
+    }
+
+    fn quirk(&self, q: Quirk) -> bool {
+        self.config.quirks.contains(&q)
+    }
+
+    fn reply(&self, code_text: &str, detail: &str) -> Reply {
+        let code = code(code_text);
+        let base = self
+            .spec
+            .response_code(code_text)
+            .map_or("Unknown", |r| r.message_prefix());
+        let message = match detail {
+            "" => base.to_owned(),
+            d => format!("{base} {d}"),
+        };
+        Reply {
+            code,
+            message,
+            success: None,
+        }
+    }
+
+    fn field_error(&self, rule: Rule, field: &str) -> Reply {
+        if self.quirk(Quirk::UndefinedCode) {
+            return Reply {
+                code: code("4009099"),
+                message: format!("Invalid Field {field}"),
+                success: None,
+            };
+        }
+        match rule {
+            Rule::Missing if self.quirk(Quirk::WrongCodeForMissingField) => {
+                self.reply("4009001", &format!("[{field}]"))
+            }
+            Rule::Missing | Rule::Null | Rule::Empty => {
+                self.reply("4009002", &format!("[{field}]"))
+            }
+            _ => self.reply("4009001", &format!("[{field}]")),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        match self.state.lock() {
+            Ok(s) => s,
+            Err(poisoned) => poisoned.into_inner(),
+        }
+    }
+
+    /// Scripts the answers under `/case/{case}/`: the n-th request gets the
+    /// n-th step, the last step repeating.
+    pub fn script(&self, case: &str, steps: Vec<Step>) {
+        self.lock()
+            .scripts
+            .insert(case.to_owned(), Script { steps, attempts: 0 });
+    }
+
+    /// How many requests arrived under `/case/{case}/`.
+    pub fn attempts(&self, case: &str) -> usize {
+        self.lock().scripts.get(case).map_or(0, |s| s.attempts)
+    }
+
+    /// Answers one request.
+    pub fn answer(&self, req: &Incoming) -> Answer {
+        let step = req
+            .path
+            .strip_prefix("/case/")
+            .and_then(|rest| rest.split_once('/'))
+            .and_then(|(case, _)| {
+                let mut state = self.lock();
+                let script = state.scripts.get_mut(case)?;
+                let i = script.attempts.min(script.steps.len().saturating_sub(1));
+                script.attempts += 1;
+                script.steps.get(i).cloned()
+            });
+        self.play(req, step.unwrap_or(Step::Normal))
+    }
+
+    fn play(&self, req: &Incoming, step: Step) -> Answer {
+        match step {
+            Step::Normal => self.render(self.decide(req)),
+            Step::Code(code) => {
+                let mut reply = self.reply(code.as_str(), "");
+                if code == self.spec.success_code().code {
+                    reply = match self.decide(req) {
+                        r if r.success.is_some() => r,
+                        _ => {
+                            let mut r = reply;
+                            r.success = Some(self.success_fields(0));
+                            r
+                        }
+                    };
+                }
+                self.render(reply)
+            }
+            Step::Raw {
+                status,
+                content_type,
+                body,
+            } => Answer {
+                status,
+                headers: content_type
+                    .map(|c| vec![("Content-Type".to_owned(), c)])
+                    .unwrap_or_default(),
+                body,
+                delay: None,
+            },
+            Step::Delay(d, then) => {
+                let mut answer = self.play(req, *then);
+                answer.delay = Some(answer.delay.unwrap_or_default() + d);
+                answer
+            }
+        }
+    }
+
+    fn success_fields(&self, n: u64) -> Map<String, Value> {
+        let mut success = Map::new();
+        success.insert("cdmReferenceId".into(), json!(format!("CDM{n:010}")));
+        if !self.quirk(Quirk::SuccessWithoutQrcode) {
+            success.insert(
+                "cdmQrcode".into(),
+                json!(format!(
+                    "00020101021126570011ID.CDMSIM.WWW0118936000000000{n:06}5204601153033605802ID6304ABCD"
+                )),
+            );
+        }
+        let status = if self.quirk(Quirk::LowercaseStatus) {
+            "active"
+        } else {
+            "ACTIVE"
+        };
+        success.insert("status".into(), json!(status));
+        success
+    }
+
+    fn decide(&self, req: &Incoming) -> Reply {
+        let endpoint = &self.spec.endpoint;
+        let path_ok = req.path == endpoint.path
+            || req
+                .path
+                .strip_prefix("/case/")
+                .and_then(|rest| rest.split_once('/'))
+                .is_some_and(|(_, tail)| format!("/{tail}") == endpoint.path);
+        if !path_ok || !req.method.eq_ignore_ascii_case(&endpoint.method) {
+            return self.reply("4009000", "[unsupported method or path]");
+        }
+        if req.body.len() > self.config.body_cap {
+            return self.reply("4009000", "[body too large]");
+        }
+        if let Some(reply) = self.check_headers(req) {
+            return reply;
+        }
+        if self.limiter.check().is_err() {
+            return self.reply("4299000", "");
+        }
+        let body: Value = match serde_json::from_slice(&req.body) {
+            Ok(v) => v,
+            Err(_) => return self.reply("4009000", "[body is not JSON]"),
+        };
+        if !body.is_object() {
+            return self.reply("4009000", "[body is not a JSON object]");
+        }
+        if let Some(reply) = self.check_body(&body) {
+            return reply;
+        }
+        let reference = body["partnerReferenceNo"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
+        let merchant = body["merchantId"].as_str().unwrap_or_default();
+        if merchant != self.config.credentials.merchant_id
+            && !self.quirk(Quirk::AcceptsUnknownMerchant)
+        {
+            return self.reply("4049008", "");
+        }
+        let mut state = self.lock();
+        if let Some((first_body, first_reply)) = state.references.get(&reference) {
+            if *first_body == body {
+                return first_reply.clone();
+            }
+            if !self.quirk(Quirk::NoIdempotency) {
+                return self.reply("4049018", "");
+            }
+        }
+        state.issued += 1;
+        let success = self.success_fields(state.issued);
+        let mut reply = self.reply(self.spec.success_code().code.as_str(), "");
+        reply.success = Some(success);
+        state.references.insert(reference, (body, reply.clone()));
+        reply
+    }
+
+    fn check_headers(&self, req: &Incoming) -> Option<Reply> {
+        let creds = &self.config.credentials;
+        let mut values = HashMap::new();
+        for row in &self.spec.request_headers {
+            let value = match req.header(&row.name) {
+                None => return Some(self.reply("4009002", &format!("[{}]", row.name))),
+                Some(None) => return Some(self.reply("4009001", &format!("[{}]", row.name))),
+                Some(Some(v)) => v,
+            };
+            let max = row.length.max();
+            let too_long = row.format != HeaderFormat::JakartaTimestamp
+                && max.is_some_and(|m| value.chars().count() > m);
+            if too_long {
+                return Some(self.reply("4009001", &format!("[{}]", row.name)));
+            }
+            values.insert(row.format, value);
+        }
+        let get = |f: HeaderFormat| values.get(&f).copied().unwrap_or_default();
+        if !is_json_media_type(get(HeaderFormat::ContentTypeJson)) {
+            return Some(self.reply("4009000", "[Content-Type]"));
+        }
+        let timestamp = get(HeaderFormat::JakartaTimestamp);
+        if !self.quirk(Quirk::LaxTimestamp) && Timestamp::parse(timestamp).is_err() {
+            return Some(self.reply("4009001", "[X-TIMESTAMP]"));
+        }
+        if get(HeaderFormat::Identifier) != creds.partner_id {
+            return Some(self.reply("4019000", "Unknown partner"));
+        }
+        let token = match get(HeaderFormat::BearerToken).strip_prefix("Bearer ") {
+            Some(t) => t,
+            None => return Some(self.reply("4019001", "")),
+        };
+        if token != creds.access_token && !self.quirk(Quirk::AcceptsUnknownToken) {
+            return Some(self.reply("4019001", ""));
+        }
+        let text = signing_text(&creds.client_key, timestamp);
+        let signature = get(HeaderFormat::RsaSignature);
+        if !self.quirk(Quirk::LaxSignature)
+            && self.config.public_key.verify(&text, signature).is_err()
+        {
+            return Some(self.reply("4019000", "Invalid signature"));
+        }
+        None
+    }
+
+    fn check_body(&self, body: &Value) -> Option<Reply> {
+        if self.quirk(Quirk::RejectsReferenceAtLimit) {
+            let limit = self
+                .spec
+                .request_field("partnerReferenceNo")
+                .and_then(|r| r.length.max());
+            let len = body["partnerReferenceNo"]
+                .as_str()
+                .map(|s| s.chars().count());
+            if len.is_some() && len == limit {
+                return Some(self.field_error(Rule::Length, "partnerReferenceNo"));
+            }
+        }
+        let violations = checks::request_body(self.spec, body);
+        let first = violations.into_iter().find(|v| {
+            let length = v.rule == Rule::Length;
+            let len = body
+                .get(&v.field)
+                .and_then(Value::as_str)
+                .map_or(0, |s| s.chars().count());
+            let limit = self
+                .spec
+                .request_field(&v.field)
+                .and_then(|r| r.length.max())
+                .unwrap_or(0);
+            let forgiven = length
+                && len == limit + 1
+                && ((v.field == "partnerReferenceNo" && self.quirk(Quirk::ReferenceLimitOffByOne))
+                    || (v.field == "merchantId" && self.quirk(Quirk::MerchantIdLimitOffByOne)));
+            !forgiven
+        })?;
+        Some(self.field_error(first.rule, &first.field))
+    }
+
+    fn render(&self, reply: Reply) -> Answer {
+        let success = reply.success.is_some();
+        let mut status = reply.code.http_status();
+        if self.quirk(Quirk::StatusMismatch) && !success {
+            status = 200;
+        }
+        let mut message = reply.message;
+        if self.quirk(Quirk::MessageTooLong) {
+            message = format!("{message} {}", "-".repeat(160));
+        }
+        let mut body = Map::new();
+        body.insert("responseCode".into(), json!(reply.code.as_str()));
+        body.insert("responseMessage".into(), json!(message));
+        if let Some(fields) = reply.success {
+            body.extend(fields);
+        }
+        let mut headers = vec![];
+        let mut bytes = serde_json::to_vec(&Value::Object(body)).unwrap_or_default();
+        let content_type = if self.quirk(Quirk::HtmlErrors) && !success {
+            bytes = b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec();
+            "text/html"
+        } else if self.quirk(Quirk::WrongContentType) {
+            "text/plain"
+        } else {
+            "application/json"
+        };
+        headers.push(("Content-Type".to_owned(), content_type.to_owned()));
+        if !self.quirk(Quirk::NoResponseTimestamp) {
+            let ts = if self.quirk(Quirk::UtcResponseTimestamp) {
+                crate::wire::timestamp::render_at_offset(
+                    time::OffsetDateTime::now_utc(),
+                    time::UtcOffset::UTC,
+                )
+            } else {
+                Timestamp::now().to_string()
+            };
+            headers.push(("X-TIMESTAMP".to_owned(), ts));
+        }
+        let delay = (self.quirk(Quirk::SlowSuccess) && success).then(|| Duration::from_secs(9));
+        Answer {
+            status,
+            headers,
+            body: bytes,
+            delay,
+        }
+    }
+}
+
+struct Responder(Arc<Engine>);
+
+impl Respond for Responder {
+    fn respond(&self, request: &wiremock::Request) -> ResponseTemplate {
+        let incoming = Incoming {
+            method: request.method.to_string(),
+            path: request.url.path().to_owned(),
+            headers: request
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str().to_owned(), v.to_str().ok().map(str::to_owned)))
+                .collect(),
+            body: request.body.clone(),
+        };
+        let answer = self.0.answer(&incoming);
+        let mut template = ResponseTemplate::new(answer.status).set_body_bytes(answer.body);
+        for (name, value) in answer.headers {
+            template = template.insert_header(name.as_str(), value.as_str());
+        }
+        if let Some(delay) = answer.delay {
+            template = template.set_delay(delay);
+        }
+        template
+    }
+}
+
+/// A running simulator on 127.0.0.1.
+pub struct Simulator {
+    server: MockServer,
+    engine: Arc<Engine>,
+}
+
+impl std::fmt::Debug for Simulator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Simulator")
+            .field("base_url", &self.base_url())
+            .finish()
+    }
+}
+
+impl Simulator {
+    /// Starts on a free port of 127.0.0.1.
+    pub async fn start(config: SimConfig) -> Result<Simulator, SimError> {
+        Simulator::start_on(config, 0).await
+    }
+
+    /// Starts on `port` of 127.0.0.1 (0 for any free port).
+    pub async fn start_on(config: SimConfig, port: u16) -> Result<Simulator, SimError> {
+        let listener =
+            std::net::TcpListener::bind(("127.0.0.1", port)).map_err(|e| SimError::Bind {
+                port,
+                reason: crate::wire::signature::io_reason(&e),
+            })?;
+        let server = MockServer::builder()
+            .listener(listener)
+            .disable_request_recording()
+            .start()
+            .await;
+        let engine = Arc::new(Engine::new(config));
+        Mock::given(any())
+            .respond_with(Responder(engine.clone()))
+            .mount(&server)
+            .await;
+        Ok(Simulator { server, engine })
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        self.server.uri()
+    }
+
+    /// The configuration it runs with.
+    pub fn config(&self) -> &SimConfig {
+        &self.engine.config
+    }
+
+    /// The engine, to script cases and count their attempts.
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+}

@@ -1,0 +1,77 @@
+//! Deliberate deviations from the contract, for proving the harness catches them.
+//!
+//! A [`Quirk`] makes the simulator break exactly one rule of CONTRACT.md
+//! section 5. The project's tests run the server suite against each and
+//! assert a failing case names the fault; `simulate --quirk NAME` lets a user
+//! see the same from the command line.
+
+use serde::Serialize;
+
+/// One way of breaking the contract.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, clap::ValueEnum)]
+#[serde(rename_all = "kebab-case")]
+pub enum Quirk {
+    /// A missing body field is answered 4009001 instead of 4009002.
+    WrongCodeForMissingField,
+    /// X-TIMESTAMP is only checked for presence, not format.
+    LaxTimestamp,
+    /// X-SIGNATURE is only checked for presence, never verified.
+    LaxSignature,
+    /// partnerReferenceNo of exactly 50 characters is refused (limit off by one, downwards).
+    RejectsReferenceAtLimit,
+    /// partnerReferenceNo of 51 characters is accepted (limit off by one).
+    ReferenceLimitOffByOne,
+    /// merchantId of 65 characters is treated as any other unknown merchant.
+    MerchantIdLimitOffByOne,
+    /// An unknown merchantId is served as if it were known.
+    AcceptsUnknownMerchant,
+    /// An unknown access token is accepted.
+    AcceptsUnknownToken,
+    /// Responses carry no X-TIMESTAMP header.
+    NoResponseTimestamp,
+    /// Responses carry X-TIMESTAMP in UTC (`Z`) instead of +07:00.
+    UtcResponseTimestamp,
+    /// Responses are labelled `text/plain`.
+    WrongContentType,
+    /// Error answers go out with HTTP 200, whatever the code.
+    StatusMismatch,
+    /// A success carries no cdmQrcode.
+    SuccessWithoutQrcode,
+    /// A success carries status `active` (lower case).
+    LowercaseStatus,
+    /// A reused partnerReferenceNo with another body is served again (no 4049018).
+    NoIdempotency,
+    /// Body errors are answered with 4009099, a code outside the table.
+    UndefinedCode,
+    /// responseMessage is padded past 150 characters.
+    MessageTooLong,
+    /// Error answers are an HTML page, not JSON.
+    HtmlErrors,
+    /// Every success arrives after 9 s, past the 8 s expected timeout.
+    SlowSuccess,
+}
+
+impl Quirk {
+    /// Every quirk, for tests that try them all.
+    pub const ALL: [Quirk; 19] = [
+        Quirk::WrongCodeForMissingField,
+        Quirk::LaxTimestamp,
+        Quirk::LaxSignature,
+        Quirk::RejectsReferenceAtLimit,
+        Quirk::ReferenceLimitOffByOne,
+        Quirk::MerchantIdLimitOffByOne,
+        Quirk::AcceptsUnknownMerchant,
+        Quirk::AcceptsUnknownToken,
+        Quirk::NoResponseTimestamp,
+        Quirk::UtcResponseTimestamp,
+        Quirk::WrongContentType,
+        Quirk::StatusMismatch,
+        Quirk::SuccessWithoutQrcode,
+        Quirk::LowercaseStatus,
+        Quirk::NoIdempotency,
+        Quirk::UndefinedCode,
+        Quirk::MessageTooLong,
+        Quirk::HtmlErrors,
+        Quirk::SlowSuccess,
+    ];
+}

@@ -1,0 +1,7 @@
+//! Proof of power: the suites catch deliberately faulty implementations, by a
+//! case that names the fault, and pass the faithful ones.
+
+#[path = "../common/mod.rs"]
+mod common;
+
+mod faulty_servers;

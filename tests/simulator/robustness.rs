@@ -1,0 +1,70 @@
+//! The simulator never panics and always answers within the contract,
+//! whatever bytes and headers arrive.
+
+use cdm_conformance::Spec;
+use cdm_conformance::simulator::Incoming;
+use proptest::prelude::*;
+
+use crate::{engine, incoming, valid};
+
+fn assert_well_formed(answer: &cdm_conformance::simulator::Answer) -> Result<(), TestCaseError> {
+    let body: serde_json::Value =
+        serde_json::from_slice(&answer.body).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    let code = body["responseCode"].as_str().unwrap_or_default();
+    prop_assert!(
+        Spec::embedded().response_code(code).is_some(),
+        "code {code} outside the table"
+    );
+    prop_assert_eq!(answer.status.to_string(), &code[..3]);
+    Ok(())
+}
+
+fn header_name() -> impl Strategy<Value = String> {
+    prop_oneof![
+        Just("content-type".to_owned()),
+        Just("authorization".to_owned()),
+        Just("x-timestamp".to_owned()),
+        Just("x-signature".to_owned()),
+        Just("x-partner-id".to_owned()),
+        "[a-z-]{1,12}",
+    ]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+    /// Arbitrary method, path, headers (some not UTF-8) and body bytes.
+    #[test]
+    fn arbitrary_requests(
+        method in "[A-Z]{1,7}",
+        path in "/[ -~]{0,60}",
+        headers in prop::collection::vec((header_name(), prop::option::of("\\PC{0,80}")), 0..8),
+        body in prop::collection::vec(any::<u8>(), 0..512),
+    ) {
+        let req = Incoming { method, path, headers, body };
+        assert_well_formed(&engine().answer(&req))?;
+    }
+
+    /// A valid request with one header replaced by arbitrary text, or its
+    /// body by arbitrary JSON-ish bytes.
+    #[test]
+    fn valid_requests_with_one_part_spoiled(
+        which in 0usize..6,
+        text in "\\PC{0,300}",
+    ) {
+        let mut req = incoming(&valid("REF-PROP-1"));
+        match which {
+            5 => req.body = text.into_bytes(),
+            i => req.headers[i].1 = Some(text),
+        }
+        assert_well_formed(&engine().answer(&req))?;
+    }
+
+    /// Deeply nested JSON bodies.
+    #[test]
+    fn nested_json(depth in 1usize..2000) {
+        let mut req = incoming(&valid("REF-PROP-2"));
+        req.body = format!("{}{}", "[".repeat(depth), "]".repeat(depth)).into_bytes();
+        assert_well_formed(&engine().answer(&req))?;
+    }
+}
