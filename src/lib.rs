@@ -28,8 +28,10 @@
 #![warn(missing_docs)]
 
 pub mod cases;
+pub mod certify;
 pub mod checks;
 pub mod cli;
+pub mod client;
 pub mod redact;
 pub mod report;
 pub mod runner;

@@ -39,3 +39,15 @@ pub fn authorization(value: &str) -> String {
         None => token(value),
     }
 }
+
+/// A request header's value as it may be shown: `Authorization` and
+/// `X-SIGNATURE` shortened, anything else as it is.
+pub fn header(name: &str, value: &str) -> String {
+    if name.eq_ignore_ascii_case("Authorization") {
+        authorization(value)
+    } else if name.eq_ignore_ascii_case("X-SIGNATURE") {
+        shorten(value, 16)
+    } else {
+        value.to_owned()
+    }
+}

@@ -17,6 +17,29 @@ use crate::spec::{Spec, SpecRef};
 use crate::transport::{Exchange, TransportError};
 use crate::verdict::{Finding, Verdict};
 
+/// Replaces secrets with their redacted form.
+struct Scrubber(Vec<(String, String)>);
+
+impl Scrubber {
+    fn new(secrets: &[&str]) -> Scrubber {
+        Scrubber(
+            secrets
+                .iter()
+                .filter(|s| s.len() >= 4)
+                .map(|s| ((*s).to_owned(), redact::token(s)))
+                .collect(),
+        )
+    }
+
+    fn fix(&self, text: &mut String) {
+        for (secret, shown) in &self.0 {
+            if text.contains(secret.as_str()) {
+                *text = text.replace(secret.as_str(), shown);
+            }
+        }
+    }
+}
+
 /// How much of a response body a report keeps, in characters.
 pub const BODY_SHOWN: usize = 2048;
 
@@ -111,14 +134,41 @@ pub struct CaseReport {
     pub checks: Vec<Finding>,
     /// The requests sent and what came back.
     pub exchanges: Vec<ExchangeRecord>,
+    /// Client certification: how the client's run ended, its output and standard error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<crate::client::ClientRun>,
 }
 
 impl CaseReport {
-    /// Builds a case's result from its findings.
+    /// Builds a server case's result from its findings.
     pub fn new(
         case: &Case,
         findings: Vec<Finding>,
         exchanges: Vec<Exchange>,
+        duration: Duration,
+    ) -> CaseReport {
+        CaseReport::from_parts(
+            &case.id,
+            case.spec_ref.clone(),
+            &case.rule,
+            case.expected_codes()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+            findings,
+            exchanges.iter().map(ExchangeRecord::from).collect(),
+            duration,
+        )
+    }
+
+    /// Builds any case's result from its parts.
+    pub fn from_parts(
+        id: &str,
+        spec_ref: SpecRef,
+        rule: &str,
+        expected_codes: Vec<String>,
+        findings: Vec<Finding>,
+        exchanges: Vec<ExchangeRecord>,
         duration: Duration,
     ) -> CaseReport {
         let verdict = findings
@@ -143,7 +193,10 @@ impl CaseReport {
                 let got = findings
                     .iter()
                     .find(|f| {
-                        f.check == "response_code_expected" || f.check == "rate_limit_reached"
+                        matches!(
+                            f.check,
+                            "response_code_expected" | "rate_limit_reached" | "client_outcome"
+                        )
                     })
                     .map_or(String::new(), |f| format!("{} as expected; ", f.actual));
                 format!("{got}all {} checks hold", findings.len())
@@ -151,19 +204,51 @@ impl CaseReport {
             Verdict::Skip => "not run".into(),
         };
         CaseReport {
-            id: case.id.clone(),
-            spec_ref: case.spec_ref.clone(),
+            id: id.to_owned(),
+            spec_ref,
             verdict,
             message,
             duration_ms: duration.as_millis() as u64,
-            rule: case.rule.clone(),
-            expected_codes: case
-                .expected_codes()
-                .into_iter()
-                .map(str::to_owned)
-                .collect(),
+            rule: rule.to_owned(),
+            expected_codes,
             checks: findings,
-            exchanges: exchanges.iter().map(ExchangeRecord::from).collect(),
+            exchanges,
+            client: None,
+        }
+    }
+
+    /// Replaces every occurrence of each secret with its redacted form.
+    pub fn scrub(&mut self, secrets: &[&str]) {
+        self.scrub_with(&Scrubber::new(secrets));
+    }
+
+    fn scrub_with(&mut self, s: &Scrubber) {
+        s.fix(&mut self.message);
+        for f in &mut self.checks {
+            s.fix(&mut f.expected);
+            s.fix(&mut f.actual);
+        }
+        for e in &mut self.exchanges {
+            s.fix(&mut e.url);
+            s.fix(&mut e.request_body);
+            for (_, v) in e
+                .request_headers
+                .iter_mut()
+                .chain(e.response_headers.iter_mut())
+            {
+                s.fix(v);
+            }
+            for text in [&mut e.response_body, &mut e.error].into_iter().flatten() {
+                s.fix(text);
+            }
+        }
+        if let Some(run) = &mut self.client {
+            s.fix(&mut run.stdout_tail);
+            s.fix(&mut run.stderr);
+            s.fix(&mut run.exit);
+            if let Some(Err(reason)) = &mut run.outcome {
+                s.fix(reason);
+            }
         }
     }
 
@@ -255,42 +340,10 @@ impl Report {
     /// Replaces every occurrence of each secret (an access token a server
     /// echoed, say) with its redacted form, everywhere in the report.
     pub fn scrub(&mut self, secrets: &[&str]) {
-        let secrets: Vec<(&str, String)> = secrets
-            .iter()
-            .filter(|s| s.len() >= 4)
-            .map(|s| (*s, redact::token(s)))
-            .collect();
-        let fix = |text: &mut String| {
-            for (secret, shown) in &secrets {
-                if text.contains(secret) {
-                    *text = text.replace(secret, shown);
-                }
-            }
-        };
-        fix(&mut self.target);
+        let shown = Scrubber::new(secrets);
+        shown.fix(&mut self.target);
         for case in &mut self.cases {
-            fix(&mut case.message);
-            for f in &mut case.checks {
-                fix(&mut f.expected);
-                fix(&mut f.actual);
-            }
-            for e in &mut case.exchanges {
-                fix(&mut e.url);
-                fix(&mut e.request_body);
-                for (_, v) in e
-                    .request_headers
-                    .iter_mut()
-                    .chain(e.response_headers.iter_mut())
-                {
-                    fix(v);
-                }
-                if let Some(b) = &mut e.response_body {
-                    fix(b);
-                }
-                if let Some(err) = &mut e.error {
-                    fix(err);
-                }
-            }
+            case.scrub_with(&shown);
         }
     }
 

@@ -238,12 +238,13 @@ impl Transport {
             reason = format!("{reason}: {s}");
             source = s.source();
         }
-        if e.is_timeout() {
+        // A connect timeout sets both flags: it is a failure to connect.
+        if e.is_connect() {
+            TransportError::Connect { reason }
+        } else if e.is_timeout() {
             TransportError::Timeout {
                 after_ms: self.timeout.as_millis() as u64,
             }
-        } else if e.is_connect() {
-            TransportError::Connect { reason }
         } else {
             TransportError::Broken { reason }
         }

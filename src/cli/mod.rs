@@ -8,6 +8,7 @@
 //! Every flag that carries a credential also reads a `CDM_*` environment
 //! variable; flags win. `--help` never shows those variables' values.
 
+mod client;
 mod server;
 mod simulate;
 
@@ -47,6 +48,28 @@ pub enum Command {
     Server(ServerArgs),
     /// Run the PayCools simulator until interrupted
     Simulate(SimulateArgs),
+    /// Certify a client: --cmd "CMD" runs a vendor's adapter; without it, the reference client
+    Client(ClientArgs),
+}
+
+/// `client`.
+#[derive(Debug, Args)]
+pub struct ClientArgs {
+    /// The adapter, run as `sh -c CMD` once per case (see the README's adapter protocol)
+    #[arg(long, value_name = "CMD")]
+    pub cmd: Option<String>,
+    /// The partner's credentials.
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// Reports and case selection.
+    #[command(flatten)]
+    pub reports: ReportArgs,
+    /// Seconds one adapter run may take before it is stopped and the case fails
+    #[arg(long, value_name = "S", default_value_t = 90, value_parser = clap::value_parser!(u64).range(1..=600))]
+    pub deadline: u64,
+    /// Requests one case may send before the client is stopped and the case fails
+    #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u64).range(4..=1000))]
+    pub request_cap: u64,
 }
 
 /// The credentials shared by `server`, `client` and `simulate`.
@@ -247,6 +270,9 @@ pub enum CliError {
     /// The suite could not run.
     #[error("{0}")]
     Run(#[from] crate::runner::RunError),
+    /// Certification could not run.
+    #[error("{0}")]
+    Certify(#[from] crate::certify::CertifyError),
     /// The simulator could not start.
     #[error("{0}")]
     Simulator(#[from] crate::simulator::SimError),
@@ -298,6 +324,8 @@ pub(crate) fn verifying_key(flag: &'static str, value: &str) -> Result<Verifying
 pub struct Outcome {
     /// Lines for standard output.
     pub stdout: String,
+    /// Lines for standard error.
+    pub stderr: String,
     /// The exit code (0 or 1; 2 comes from [`CliError`]).
     pub code: u8,
 }
@@ -311,6 +339,7 @@ fn sign(args: &SignArgs) -> Result<Outcome, CliError> {
     let signature = key.sign(&signing_text(&args.client_key, timestamp.as_str()));
     Ok(Outcome {
         stdout: format!("X-TIMESTAMP: {timestamp}\nX-SIGNATURE: {signature}\n"),
+        stderr: String::new(),
         code: 0,
     })
 }
@@ -320,6 +349,7 @@ fn verify(args: &VerifyArgs) -> Result<Outcome, CliError> {
     let text = signing_text(&args.client_key, &args.timestamp);
     let invalid = |reason: String| Outcome {
         stdout: format!("invalid: {reason}\n"),
+        stderr: String::new(),
         code: 1,
     };
     match key.verify(&text, &args.signature) {
@@ -329,6 +359,7 @@ fn verify(args: &VerifyArgs) -> Result<Outcome, CliError> {
             Err(e) => Ok(invalid(format!("{e} (the signature itself matches)"))),
             Ok(_) => Ok(Outcome {
                 stdout: "valid\n".into(),
+                stderr: String::new(),
                 code: 0,
             }),
         },
@@ -384,7 +415,11 @@ fn keygen(args: &KeygenArgs) -> Result<Outcome, CliError> {
         private.display(),
         public.display()
     );
-    Ok(Outcome { stdout, code: 0 })
+    Ok(Outcome {
+        stdout,
+        stderr: String::new(),
+        code: 0,
+    })
 }
 
 /// Runs a parsed command line.
@@ -395,6 +430,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Keygen(args) => keygen(args),
         Command::Server(args) => runtime()?.block_on(server::run(args)),
         Command::Simulate(args) => runtime()?.block_on(simulate::run(args)),
+        Command::Client(args) => runtime()?.block_on(client::run(args)),
     }
 }
 
@@ -431,6 +467,7 @@ pub fn main() -> ExitCode {
     match run(&cli) {
         Ok(outcome) => {
             print!("{}", outcome.stdout);
+            eprint!("{}", outcome.stderr);
             ExitCode::from(outcome.code)
         }
         Err(e) => {

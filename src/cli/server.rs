@@ -65,6 +65,12 @@ fn base_url(raw: &str) -> Result<String, CliError> {
             reason: format!("{raw:?} must be an http:// or https:// URL"),
         });
     }
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err(CliError::Flag {
+            flag,
+            reason: "must not carry a user or password (they would reach the reports)".into(),
+        });
+    }
     if url.query().is_some() || url.fragment().is_some() {
         return Err(CliError::Flag {
             flag,
@@ -72,6 +78,36 @@ fn base_url(raw: &str) -> Result<String, CliError> {
         });
     }
     Ok(raw.trim_end_matches('/').to_owned())
+}
+
+/// Checks, before anything is sent, that each report can be written: its
+/// directory exists, and the path is not a directory.
+pub(super) fn check_report_paths(args: &super::ReportArgs) -> Result<(), CliError> {
+    let paths = [
+        ("--report-json", &args.report_json),
+        ("--junit", &args.junit),
+        ("--report-html", &args.report_html),
+    ];
+    for (flag, path) in paths {
+        let Some(path) = path else { continue };
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !parent.is_dir() {
+            return Err(CliError::Flag {
+                flag,
+                reason: format!("{}: no such directory", parent.display()),
+            });
+        }
+        if path.is_dir() {
+            return Err(CliError::Flag {
+                flag,
+                reason: format!("{} is a directory", path.display()),
+            });
+        }
+    }
+    Ok(())
 }
 
 /// Writes the reports asked for.
@@ -178,13 +214,28 @@ pub async fn prepare(args: &ServerArgs) -> Result<Prepared, CliError> {
     }
 }
 
+/// The outcome of a finished run: the console summary always, then the
+/// reports; a report that cannot be written is exit 2, after the summary.
+pub(super) fn finish(report: &Report, args: &super::ReportArgs, note: &str) -> Outcome {
+    let stdout = format!("{note}{}", console(report));
+    match write_reports(report, args) {
+        Ok(()) => Outcome {
+            stdout,
+            stderr: String::new(),
+            code: report.exit_code(),
+        },
+        Err(e) => Outcome {
+            stdout,
+            stderr: format!("error: {e}\n"),
+            code: 2,
+        },
+    }
+}
+
 /// Runs `server`.
 pub(super) async fn run(args: &ServerArgs) -> Result<Outcome, CliError> {
+    check_report_paths(&args.reports)?;
     let (_sim, target, options) = prepare(args).await?;
     let report = run_suite(&target, &options).await?;
-    write_reports(&report, &args.reports)?;
-    Ok(Outcome {
-        stdout: console(&report),
-        code: report.exit_code(),
-    })
+    Ok(finish(&report, &args.reports, ""))
 }

@@ -52,10 +52,16 @@ pub(super) async fn run(args: &SimulateArgs) -> Result<Outcome, CliError> {
         ))
     });
     std::fs::create_dir_all(&dir).map_err(write_err(&dir))?;
-    // The key the simulator verifies with: the one given, or a fresh pair.
-    let (public_key, private_path) = match &c.public_key {
-        Some(k) => (verifying_key("--public-key", k)?, None),
-        None => {
+    // The key the simulator verifies with: the public key given, the public
+    // half of the private key given, or a fresh pair.
+    let (public_key, private_path) = match (&c.public_key, &c.private_key) {
+        (Some(k), _) => (verifying_key("--public-key", k)?, None),
+        (None, Some(k)) => {
+            let key = super::signing_key("--private-key", k)?;
+            let path = std::path::Path::new(k).exists().then(|| PathBuf::from(k));
+            (key.verifying_key(), path)
+        }
+        (None, None) => {
             let key = SigningKey::generate(2048).map_err(|source| CliError::Key {
                 flag: "simulate",
                 source,
@@ -95,24 +101,40 @@ pub(super) async fn run(args: &SimulateArgs) -> Result<Outcome, CliError> {
             "\nquirks (deliberate deviations): {}",
             args.quirk
                 .iter()
-                .map(|q| format!("{q:?}"))
+                .filter_map(|q| {
+                    clap::ValueEnum::to_possible_value(q).map(|v| v.get_name().to_owned())
+                })
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
     };
-    let key_line = match &private_path {
-        Some(p) => format!(
-            "partner private key: {} (fresh RSA-2048; the simulator verifies with its public half)",
-            p.display()
+    let (key_line, try_extra) = match (&private_path, &c.private_key) {
+        (Some(p), None) => (
+            format!(
+                "partner private key: {} (fresh RSA-2048; the simulator verifies with its public half)",
+                p.display()
+            ),
+            "",
         ),
-        None => "partner public key: as given by --public-key".to_owned(),
+        (Some(p), Some(_)) => (
+            format!("partner private key: {} (as given)", p.display()),
+            "",
+        ),
+        (None, Some(_)) => (
+            "partner key: the public half of the --private-key given".to_owned(),
+            " --private-key YOUR_PRIVATE_KEY",
+        ),
+        (None, None) => (
+            "partner public key: as given by --public-key".to_owned(),
+            " --private-key YOUR_PRIVATE_KEY",
+        ),
     };
     // The banner goes out at once; the simulator then runs until Ctrl-C.
     println!(
         "PayCools simulator listening on {base}\n\
          accepts:\n  X-PARTNER-ID  {}\n  client key    {}\n  access token  {} (in full in credentials.env)\n  merchantId    {}\n  {key_line}\n\
          credentials:   {}{quirks}\n\
-         try:           (set -a; . {}; cdm-conformance server)\n\
+         try:           (set -a; . {}; cdm-conformance server{try_extra})\n\
          Ctrl-C stops it.",
         credentials.partner_id,
         credentials.client_key,
@@ -125,6 +147,7 @@ pub(super) async fn run(args: &SimulateArgs) -> Result<Outcome, CliError> {
     drop(sim);
     Ok(Outcome {
         stdout: "simulator stopped\n".into(),
+        stderr: String::new(),
         code: 0,
     })
 }

@@ -160,6 +160,22 @@ pub enum Step {
 struct Script {
     steps: Vec<Step>,
     attempts: usize,
+    records: Vec<Recorded>,
+}
+
+/// A request that arrived under `/case/{case}/`, and what it was answered.
+#[derive(Debug, Clone)]
+pub struct Recorded {
+    /// When it arrived, on the harness's monotonic clock.
+    pub arrived: std::time::Instant,
+    /// When it arrived, on the harness's wall clock.
+    pub arrived_at: time::OffsetDateTime,
+    /// The request as received.
+    pub request: Incoming,
+    /// The answer given (held for `answer.delay` before it went out).
+    pub answer: Answer,
+    /// Whether it was a POST to the endpoint path (an attempt).
+    pub on_endpoint: bool,
 }
 
 struct State {
@@ -260,33 +276,97 @@ impl Engine {
         }
     }
 
-    /// Scripts the answers under `/case/{case}/`: the n-th request gets the
-    /// n-th step, the last step repeating.
+    /// Scripts the answers under `/case/{case}/`: the n-th POST to the
+    /// endpoint path gets the n-th step, the last step repeating. Every
+    /// request under the prefix is recorded, whatever its method and path.
     pub fn script(&self, case: &str, steps: Vec<Step>) {
-        self.lock()
-            .scripts
-            .insert(case.to_owned(), Script { steps, attempts: 0 });
+        self.lock().scripts.insert(
+            case.to_owned(),
+            Script {
+                steps,
+                attempts: 0,
+                records: Vec::new(),
+            },
+        );
     }
 
-    /// How many requests arrived under `/case/{case}/`.
+    /// How many POSTs to the endpoint path arrived under `/case/{case}/`.
     pub fn attempts(&self, case: &str) -> usize {
         self.lock().scripts.get(case).map_or(0, |s| s.attempts)
     }
 
+    /// How many requests of any kind arrived under `/case/{case}/`.
+    pub fn requests(&self, case: &str) -> usize {
+        self.lock().scripts.get(case).map_or(0, |s| s.records.len())
+    }
+
+    /// Every request recorded under `/case/{case}/`, in order of arrival.
+    pub fn records(&self, case: &str) -> Vec<Recorded> {
+        self.lock()
+            .scripts
+            .get(case)
+            .map(|s| s.records.clone())
+            .unwrap_or_default()
+    }
+
     /// Answers one request.
     pub fn answer(&self, req: &Incoming) -> Answer {
-        let step = req
+        let mut answer = self.answer_inner(req);
+        if self.quirk(Quirk::EchoesAuthorization) {
+            let echo = req
+                .header("authorization")
+                .flatten()
+                .unwrap_or_default()
+                .to_owned();
+            if let Ok(mut body) = serde_json::from_slice::<Value>(&answer.body) {
+                body["responseMessage"] = json!(format!(
+                    "{} {echo}",
+                    body["responseMessage"].as_str().unwrap_or_default()
+                ));
+                answer.body = serde_json::to_vec(&body).unwrap_or(answer.body);
+            }
+        }
+        answer
+    }
+
+    fn answer_inner(&self, req: &Incoming) -> Answer {
+        let arrived = std::time::Instant::now();
+        let arrived_at = time::OffsetDateTime::now_utc();
+        let Some((case, tail)) = req
             .path
             .strip_prefix("/case/")
             .and_then(|rest| rest.split_once('/'))
-            .and_then(|(case, _)| {
-                let mut state = self.lock();
-                let script = state.scripts.get_mut(case)?;
+        else {
+            return self.play(req, Step::Normal);
+        };
+        let endpoint = &self.spec.endpoint;
+        let on_endpoint = format!("/{tail}") == endpoint.path
+            && req.method.eq_ignore_ascii_case(&endpoint.method);
+        let step = {
+            let mut state = self.lock();
+            let Some(script) = state.scripts.get_mut(case) else {
+                drop(state);
+                return self.play(req, Step::Normal);
+            };
+            if on_endpoint {
                 let i = script.attempts.min(script.steps.len().saturating_sub(1));
                 script.attempts += 1;
-                script.steps.get(i).cloned()
+                script.steps.get(i).cloned().unwrap_or(Step::Normal)
+            } else {
+                Step::Normal
+            }
+        };
+        let answer = self.play(req, step);
+        if let Some(script) = self.lock().scripts.get_mut(case) {
+            script.records.push(Recorded {
+                arrived,
+                arrived_at,
+                request: req.clone(),
+                answer: answer.clone(),
+                on_endpoint,
             });
-        self.play(req, step.unwrap_or(Step::Normal))
+        }
+        answer
     }
 
     fn play(&self, req: &Incoming, step: Step) -> Answer {

@@ -49,11 +49,14 @@ pub enum Quirk {
     HtmlErrors,
     /// Every success arrives after 9 s, past the 8 s expected timeout.
     SlowSuccess,
+    /// Hostile rather than wrong: echoes the Authorization header in every
+    /// responseMessage, to prove no report or console line shows the token.
+    EchoesAuthorization,
 }
 
 impl Quirk {
     /// Every quirk, for tests that try them all.
-    pub const ALL: [Quirk; 19] = [
+    pub const ALL: [Quirk; 20] = [
         Quirk::WrongCodeForMissingField,
         Quirk::LaxTimestamp,
         Quirk::LaxSignature,
@@ -73,5 +76,6 @@ impl Quirk {
         Quirk::MessageTooLong,
         Quirk::HtmlErrors,
         Quirk::SlowSuccess,
+        Quirk::EchoesAuthorization,
     ];
 }

@@ -199,11 +199,7 @@ impl SignedRequest {
     pub fn redacted(&self) -> SignedRequest {
         let mut copy = self.clone();
         for (name, value) in &mut copy.headers {
-            if name.eq_ignore_ascii_case("Authorization") {
-                *value = redact::authorization(value);
-            } else if name.eq_ignore_ascii_case("X-SIGNATURE") {
-                *value = redact::shorten(value, 16);
-            }
+            *value = redact::header(name, value);
         }
         copy
     }

@@ -271,6 +271,13 @@ impl SigningKey {
         self.bits
     }
 
+    /// Signs `text` with SHA-512 instead of SHA-256: the wrong hash, for the
+    /// harness's deliberately faulty clients only.
+    pub fn sign_with_wrong_hash(&self, text: &str) -> String {
+        let key = pkcs1v15::SigningKey::<sha2::Sha512>::new(self.inner.as_ref().clone());
+        STANDARD.encode(key.sign(text.as_bytes()).to_bytes())
+    }
+
     /// Signs `text` and returns the signature as standard padded base64.
     pub fn sign(&self, text: &str) -> String {
         STANDARD.encode(self.inner.sign(text.as_bytes()).to_bytes())

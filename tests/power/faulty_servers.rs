@@ -50,65 +50,129 @@ async fn the_rate_limit_burst_reaches_4299000() {
     );
 }
 
-/// Each quirk must fail the run through a case whose id or message names the
-/// header, field, code or rule involved.
+/// Each quirk must fail the run through the case built to catch it, by the
+/// check that names the rule, with what was seen.
 #[rstest]
 #[case::wrong_code_for_missing_field(
     Quirk::WrongCodeForMissingField,
     "body.partner_reference_no.missing",
-    "4009002"
+    "response_code_expected",
+    "got responseCode 4009001"
 )]
-#[case::lax_timestamp(Quirk::LaxTimestamp, "header.x_timestamp.utc_z", "X-TIMESTAMP")]
-#[case::lax_signature(Quirk::LaxSignature, "header.x_signature.other_key", "X-SIGNATURE")]
+#[case::lax_timestamp(
+    Quirk::LaxTimestamp,
+    "header.x_timestamp.utc_z",
+    "response_code_expected",
+    "got responseCode 2009000"
+)]
+#[case::lax_signature(
+    Quirk::LaxSignature,
+    "header.x_signature.other_key",
+    "response_code_expected",
+    "got responseCode 2009000"
+)]
 #[case::rejects_reference_at_limit(
     Quirk::RejectsReferenceAtLimit,
     "body.partner_reference_no.at_limit",
-    "partnerReferenceNo"
+    "response_code_expected",
+    "got responseCode 4009001"
 )]
 #[case::reference_limit_off_by_one(
     Quirk::ReferenceLimitOffByOne,
     "body.partner_reference_no.over_limit",
-    "partnerReferenceNo"
+    "response_code_expected",
+    "got responseCode 2009000"
 )]
 #[case::merchant_id_limit_off_by_one(
     Quirk::MerchantIdLimitOffByOne,
     "body.merchant_id.over_limit",
-    "merchantId"
+    "response_code_expected",
+    "got responseCode 4049008"
 )]
 #[case::accepts_unknown_merchant(
     Quirk::AcceptsUnknownMerchant,
     "body.merchant_id.unknown",
-    "4049008"
+    "response_code_expected",
+    "got responseCode 2009000"
 )]
 #[case::accepts_unknown_token(
     Quirk::AcceptsUnknownToken,
     "header.authorization.unknown",
-    "4019001"
+    "response_code_expected",
+    "got responseCode 2009000"
 )]
-#[case::no_response_timestamp(Quirk::NoResponseTimestamp, "request.valid", "no X-TIMESTAMP header")]
-#[case::utc_response_timestamp(Quirk::UtcResponseTimestamp, "request.valid", "must end in +07:00")]
+#[case::no_response_timestamp(
+    Quirk::NoResponseTimestamp,
+    "request.valid",
+    "x_timestamp_well_formed",
+    "got no X-TIMESTAMP header"
+)]
+#[case::utc_response_timestamp(
+    Quirk::UtcResponseTimestamp,
+    "request.valid",
+    "x_timestamp_well_formed",
+    "must end in +07:00"
+)]
 #[case::wrong_content_type(
     Quirk::WrongContentType,
     "request.valid",
-    "Content-Type \"text/plain\""
+    "content_type_json",
+    "got Content-Type \"text/plain\""
 )]
 #[case::status_mismatch(
     Quirk::StatusMismatch,
     "header.content_type.missing",
-    "http_status_matches_code"
+    "http_status_matches_code",
+    "got HTTP 200"
 )]
-#[case::success_without_qrcode(Quirk::SuccessWithoutQrcode, "request.valid", "cdmQrcode")]
-#[case::lowercase_status(Quirk::LowercaseStatus, "request.valid", "status")]
-#[case::no_idempotency(Quirk::NoIdempotency, "business.reused_reference", "4049018")]
-#[case::undefined_code(Quirk::UndefinedCode, "body.merchant_id.over_limit", "4009099")]
-#[case::message_too_long(Quirk::MessageTooLong, "request.valid", "responseMessage")]
-#[case::html_errors(Quirk::HtmlErrors, "header.x_partner_id.missing", "not JSON")]
-#[case::slow_success(Quirk::SlowSuccess, "request.valid", "within_expected_timeout")]
+#[case::success_without_qrcode(
+    Quirk::SuccessWithoutQrcode,
+    "request.valid",
+    "response_body_fields",
+    "expected cdmQrcode a string, got no such field"
+)]
+#[case::lowercase_status(
+    Quirk::LowercaseStatus,
+    "request.valid",
+    "response_body_fields",
+    "got \"active\""
+)]
+#[case::no_idempotency(
+    Quirk::NoIdempotency,
+    "business.reused_reference",
+    "response_code_expected",
+    "got responseCode 2009000"
+)]
+#[case::undefined_code(
+    Quirk::UndefinedCode,
+    "body.merchant_id.over_limit",
+    "response_code_in_table",
+    "got responseCode 4009099, which the table does not define"
+)]
+#[case::message_too_long(
+    Quirk::MessageTooLong,
+    "request.valid",
+    "response_body_fields",
+    "expected responseMessage a string of at most 150 characters"
+)]
+#[case::html_errors(
+    Quirk::HtmlErrors,
+    "header.x_partner_id.missing",
+    "body_is_json_object",
+    "got a body that is not JSON"
+)]
+#[case::slow_success(
+    Quirk::SlowSuccess,
+    "request.valid",
+    "within_expected_timeout",
+    "got an answer after"
+)]
 #[tokio::test]
 async fn a_faulty_simulator_is_caught(
     #[case] quirk: Quirk,
     #[case] case_id: &str,
-    #[case] names: &str,
+    #[case] check: &str,
+    #[case] seen: &str,
 ) {
     let report = suite_against(SimConfig::test_defaults().with_quirk(quirk)).await;
     assert_eq!(report.exit_code(), 1, "{quirk:?} went unnoticed");
@@ -123,21 +187,59 @@ async fn a_faulty_simulator_is_caught(
         "{quirk:?}: {case_id} did not fail: {}",
         case.message
     );
+    let finding = case
+        .checks
+        .iter()
+        .find(|f| f.verdict == Verdict::Fail && f.check == check)
+        .unwrap_or_else(|| {
+            panic!(
+                "{quirk:?}: {case_id} fails, but not by {check}: {}",
+                case.message
+            )
+        });
+    let rendered = finding.to_string();
     assert!(
-        case.message.contains(names),
-        "{quirk:?}: {case_id} fails, but its message does not name {names:?}: {}",
-        case.message
+        rendered.contains(seen),
+        "{quirk:?}: {check} says {rendered:?}, not {seen:?}"
+    );
+    assert!(
+        case.message.contains(&rendered),
+        "the case message carries the finding"
+    );
+}
+
+#[tokio::test]
+async fn a_server_echoing_the_token_never_gets_it_into_a_report() {
+    let report =
+        suite_against(SimConfig::test_defaults().with_quirk(Quirk::EchoesAuthorization)).await;
+    let token = cdm_conformance::Credentials::test_defaults().access_token;
+    for (name, text) in [
+        ("json", report.to_json()),
+        ("junit", report.to_junit()),
+        ("html", report.to_html()),
+    ] {
+        assert!(
+            !text.contains(&token),
+            "the {name} report carries the access token"
+        );
+    }
+    // And the server did echo it: the redacted form is there instead.
+    assert!(
+        report
+            .to_json()
+            .contains(&cdm_conformance::redact::token(&token))
     );
 }
 
 #[test]
-fn every_quirk_has_a_case_above() {
-    // Keeps Quirk::ALL and the cases above in step: a new quirk needs a named case.
+fn every_quirk_is_tried_above() {
+    // Keeps Quirk::ALL and the tests above in step: a new quirk needs a test.
     let source =
         std::fs::read_to_string(crate::common::root().join("tests/power/faulty_servers.rs"))
             .unwrap();
     for quirk in Quirk::ALL {
-        let name = format!("Quirk::{quirk:?},");
-        assert!(source.contains(&name), "no case runs {name}");
+        let name = format!("Quirk::{quirk:?}");
+        let used = source.contains(&format!("{name},")) || source.contains(&format!("{name})"));
+        assert!(used, "no test runs {name}");
     }
 }

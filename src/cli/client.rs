@@ -1,0 +1,42 @@
+//! `client`: certify a vendor's adapter, or the reference client.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::server::{check_report_paths, finish};
+use super::{CliError, ClientArgs, Outcome, verifying_key};
+use crate::certify::{CertifyOptions, certify};
+use crate::client::{ClientUnderTest, CommandClient, ReferenceClient};
+use crate::simulator::test_signing_key;
+use crate::wire::Credentials;
+
+/// Runs `client`.
+pub(super) async fn run(args: &ClientArgs) -> Result<Outcome, CliError> {
+    check_report_paths(&args.reports)?;
+    let c = &args.credentials;
+    let d = Credentials::test_defaults();
+    let mut options = CertifyOptions::test_defaults();
+    options.credentials = Credentials {
+        partner_id: c.partner_id.clone().unwrap_or(d.partner_id),
+        client_key: c.client_key.clone().unwrap_or(d.client_key),
+        access_token: c.access_token.clone().unwrap_or(d.access_token),
+        merchant_id: c.merchant_id.clone().unwrap_or(d.merchant_id),
+    };
+    let mut note = String::new();
+    match &c.public_key {
+        Some(k) => options.public_key = verifying_key("--public-key", k)?,
+        None if args.cmd.is_some() => {
+            note = "note: no --public-key: signatures were verified with the built-in test key (src/testkeys/partner-public.pem)\n".into();
+        }
+        None => {}
+    }
+    options.deadline = Duration::from_secs(args.deadline);
+    options.request_cap = args.request_cap as usize;
+    options.cases = args.reports.cases.clone();
+    let client: Arc<dyn ClientUnderTest> = match &args.cmd {
+        Some(cmd) => Arc::new(CommandClient::new(cmd.clone())),
+        None => Arc::new(ReferenceClient::new(test_signing_key())),
+    };
+    let report = certify(client, &options).await?;
+    Ok(finish(&report, &args.reports, &note))
+}
