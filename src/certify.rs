@@ -363,7 +363,9 @@ async fn run_scenario(
         deadline: options.deadline,
     };
     let run = drive(engine, client, &invocation, options).await;
-    let records = engine.records(&scenario.id);
+    // A flood is judged on its first requests past the cap; the rest add nothing.
+    let mut records = engine.records(&scenario.id);
+    records.truncate(options.request_cap + 1);
     let findings = judge(
         Spec::embedded(),
         &scenario,
@@ -533,6 +535,37 @@ pub fn first_difference(expected: &Value, actual: &Value, path: &str) -> Option<
     }
 }
 
+/// Why a refused signature was refused, when a common mistake explains it.
+fn diagnose_signature(key: &VerifyingKey, inv: &Invocation, ts: &str, sig: &str) -> String {
+    let text = signing_text(&inv.client_key, ts);
+    if let Some(hash) = key.other_hash_matching(&text, sig) {
+        return format!("; it is a signature of that text with {hash} instead of SHA-256");
+    }
+    let candidates = [
+        (
+            signing_text(&inv.partner_id, ts),
+            "X-PARTNER-ID signed in place of the client key",
+        ),
+        (
+            format!("{ts}|{}", inv.client_key),
+            "the timestamp and the client key swapped",
+        ),
+        (
+            format!("{}{ts}", inv.client_key),
+            "no \"|\" between client key and timestamp",
+        ),
+        (format!("{text}\n"), "a newline after the text"),
+        (ts.to_owned(), "the timestamp alone"),
+        (inv.client_key.clone(), "the client key alone"),
+    ];
+    for (candidate, mistake) in candidates {
+        if key.verify(&candidate, sig).is_ok() {
+            return format!("; it is a valid signature of {candidate:?} ({mistake})");
+        }
+    }
+    String::new()
+}
+
 /// Every check of one attempt's request.
 fn check_request(
     spec: &Spec,
@@ -636,11 +669,12 @@ fn check_request(
         (Some(sig), Some(ts)) => {
             let text = signing_text(&inv.client_key, ts);
             if let Err(e) = options.public_key.verify(&text, sig) {
+                let why = diagnose_signature(&options.public_key, inv, ts, sig);
                 fail(
                     "x_signature",
                     sig_ref,
                     format!("SHA256withRSA over {text:?}, verified with --public-key"),
-                    format!("{e} (X-SIGNATURE {})", redact::shorten(sig, 16)),
+                    format!("{e}{why} (X-SIGNATURE {})", redact::shorten(sig, 16)),
                 );
             }
         }

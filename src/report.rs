@@ -40,6 +40,9 @@ impl Scrubber {
     }
 }
 
+/// How many failing findings a case's message spells out; `checks` has all.
+pub const MESSAGE_FINDINGS: usize = 5;
+
 /// How much of a response body a report keeps, in characters.
 pub const BODY_SHOWN: usize = 2048;
 
@@ -177,12 +180,26 @@ impl CaseReport {
             .max()
             .unwrap_or(Verdict::Skip);
         let message = match verdict {
-            Verdict::Fail | Verdict::Warn => findings
-                .iter()
-                .filter(|f| f.verdict == verdict)
-                .map(|f| format!("{}: {f}", f.check))
-                .collect::<Vec<_>>()
-                .join("; "),
+            Verdict::Fail | Verdict::Warn => {
+                let worst: Vec<String> = findings
+                    .iter()
+                    .filter(|f| f.verdict == verdict)
+                    .map(|f| format!("{}: {f}", f.check))
+                    .collect();
+                let mut message = worst
+                    .iter()
+                    .take(MESSAGE_FINDINGS)
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join("; ");
+                if worst.len() > MESSAGE_FINDINGS {
+                    message.push_str(&format!(
+                        "; and {} more (see checks)",
+                        worst.len() - MESSAGE_FINDINGS
+                    ));
+                }
+                message
+            }
             Verdict::Info => findings
                 .iter()
                 .filter(|f| f.verdict == Verdict::Info)

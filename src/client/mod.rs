@@ -116,17 +116,50 @@ fn outcome_or_reason<S: serde::Serializer>(
 }
 
 /// Parses the outcome line from a client's standard output: its last
-/// non-empty line must be one JSON object of the protocol.
+/// non-empty line must be one JSON object of the protocol. A success with a
+/// field missing or null still counts as a success (with that field empty),
+/// so that a client reporting success from a broken answer is judged for it.
 pub fn parse_outcome(stdout: &str) -> Result<ClientOutcome, String> {
     let Some(line) = stdout.lines().rev().find(|l| !l.trim().is_empty()) else {
         return Err("no outcome line: standard output is empty".into());
     };
-    serde_json::from_str::<ClientOutcome>(line.trim()).map_err(|e| {
+    let shown = || crate::redact::shorten(line.trim(), 160);
+    let value: Value = serde_json::from_str(line.trim()).map_err(|e| {
         format!(
-            "the last line of standard output is not an outcome object ({e}): {:?}",
-            crate::redact::shorten(line, 120)
+            "the last line of standard output is not JSON ({e}): {:?}",
+            shown()
         )
-    })
+    })?;
+    let text = |k: &str| {
+        value
+            .get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    match value.get("outcome").and_then(Value::as_str) {
+        Some("success") => Ok(ClientOutcome::Success {
+            cdm_reference_id: text("cdmReferenceId"),
+            cdm_qrcode: text("cdmQrcode"),
+            status: text("status"),
+        }),
+        Some("failed") => match value.get("responseCode") {
+            None | Some(Value::Null) => Ok(ClientOutcome::Failed {
+                response_code: None,
+            }),
+            Some(Value::String(c)) => Ok(ClientOutcome::Failed {
+                response_code: Some(c.clone()),
+            }),
+            Some(other) => Err(format!(
+                "the outcome line's responseCode must be a string or null, not {other}: {:?}",
+                shown()
+            )),
+        },
+        _ => Err(format!(
+            "the last line of standard output is not an outcome object (\"outcome\" must be \"success\" or \"failed\"): {:?}",
+            shown()
+        )),
+    }
 }
 
 /// A future returned by a client.

@@ -409,6 +409,35 @@ impl VerifyingKey {
             .map_err(|_| mismatch())
     }
 
+    /// Whether `signature_b64` is this key's PKCS#1 v1.5 signature of `text`
+    /// with another SHA-2 hash; names it (`SHA-512`, `SHA-384`, `SHA-224`).
+    /// For diagnosing a refused signature, never for accepting one.
+    pub fn other_hash_matching(&self, text: &str, signature_b64: &str) -> Option<&'static str> {
+        let bytes = STANDARD.decode(signature_b64).ok()?;
+        let signature = pkcs1v15::Signature::try_from(bytes.as_slice()).ok()?;
+        let public = self.inner.as_ref().clone();
+        let msg = text.as_bytes();
+        if pkcs1v15::VerifyingKey::<sha2::Sha512>::new(public.clone())
+            .verify(msg, &signature)
+            .is_ok()
+        {
+            return Some("SHA-512");
+        }
+        if pkcs1v15::VerifyingKey::<sha2::Sha384>::new(public.clone())
+            .verify(msg, &signature)
+            .is_ok()
+        {
+            return Some("SHA-384");
+        }
+        if pkcs1v15::VerifyingKey::<sha2::Sha224>::new(public)
+            .verify(msg, &signature)
+            .is_ok()
+        {
+            return Some("SHA-224");
+        }
+        None
+    }
+
     /// The key as bare base64 of its SPKI DER: the form PayCools' dashboard takes.
     pub fn to_spki_der_base64(&self) -> Result<String, KeyError> {
         self.inner
