@@ -247,6 +247,8 @@ pub struct CertifyOptions {
     pub request_cap: usize,
     /// Only scenarios whose id matches (see [`crate::cases::matches`]).
     pub cases: Option<String>,
+    /// Called as each case finishes.
+    pub on_case: Option<crate::console::OnCase>,
 }
 
 impl CertifyOptions {
@@ -260,6 +262,7 @@ impl CertifyOptions {
             ),
             request_cap: 12,
             cases: None,
+            on_case: None,
         }
     }
 }

@@ -32,6 +32,7 @@ pub mod certify;
 pub mod checks;
 pub mod cli;
 pub mod client;
+pub mod console;
 pub mod redact;
 pub mod report;
 pub mod runner;

@@ -81,6 +81,8 @@ pub struct RunOptions {
     pub ca_bundle: Option<std::path::PathBuf>,
     /// How many requests the rate-limit burst sends at most.
     pub burst: u32,
+    /// Called as each case finishes.
+    pub on_case: Option<crate::console::OnCase>,
 }
 
 impl RunOptions {
@@ -95,6 +97,7 @@ impl RunOptions {
             http_timeout: Duration::from_millis(s.http_timeout_ms),
             ca_bundle: None,
             burst: 300,
+            on_case: None,
         }
     }
 
@@ -719,7 +722,14 @@ pub async fn run_cases(
         let mut tasks = tokio::task::JoinSet::new();
         for (i, case) in batch {
             let runner = runner.clone();
-            tasks.spawn(async move { (i, runner.run(case).await) });
+            let hook = options.on_case.clone();
+            tasks.spawn(async move {
+                let report = runner.run(case).await;
+                if let Some(hook) = hook {
+                    (hook.0)(&report);
+                }
+                (i, report)
+            });
         }
         while let Some(joined) = tasks.join_next().await {
             match joined {

@@ -7,6 +7,7 @@ use super::server::{check_report_paths, finish};
 use super::{CliError, ClientArgs, Outcome, verifying_key};
 use crate::certify::{CertifyOptions, certify};
 use crate::client::{ClientUnderTest, CommandClient, ReferenceClient};
+use crate::console::{OnCase, Progress};
 use crate::simulator::test_signing_key;
 use crate::wire::Credentials;
 
@@ -37,6 +38,18 @@ pub(super) async fn run(args: &ClientArgs) -> Result<Outcome, CliError> {
         Some(cmd) => Arc::new(CommandClient::new(cmd.clone())),
         None => Arc::new(ReferenceClient::new(test_signing_key())),
     };
-    let report = certify(client, &options).await?;
-    Ok(finish(&report, &args.reports, &note))
+    let total = crate::certify::scenarios(crate::Spec::embedded())
+        .iter()
+        .filter(|s| {
+            options
+                .cases
+                .as_deref()
+                .is_none_or(|p| crate::cases::matches(p, &s.id))
+        })
+        .count();
+    let progress = Progress::new(&args.reports.console(), total, "certification");
+    options.on_case = Some(OnCase::progress(&progress));
+    let report = certify(client, &options).await;
+    progress.finish();
+    Ok(finish(&report?, &args.reports, &note))
 }

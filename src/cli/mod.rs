@@ -124,9 +124,30 @@ pub struct ReportArgs {
     /// Write the self-contained HTML report here
     #[arg(long, value_name = "PATH")]
     pub report_html: Option<PathBuf>,
+    /// Write a Markdown summary here (for a CI job summary)
+    #[arg(long, value_name = "PATH")]
+    pub report_md: Option<PathBuf>,
     /// Run only the cases whose id contains this text (several: comma-separated)
     #[arg(long, value_name = "PATTERN")]
     pub cases: Option<String>,
+    /// Print only failed cases and the summary line
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print every case and every failing check
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+impl ReportArgs {
+    /// The console the flags ask for.
+    pub fn console(&self) -> crate::console::Console {
+        use crate::console::{Console, Verbosity};
+        Console::detect(match (self.quiet, self.verbose) {
+            (true, _) => Verbosity::Quiet,
+            (_, true) => Verbosity::Verbose,
+            _ => Verbosity::Normal,
+        })
+    }
 }
 
 /// `server`.

@@ -1,14 +1,13 @@
 //! `server`: the server suite against --base-url or the built-in simulator.
 
-use std::fmt::Write as _;
 use std::num::NonZeroU32;
 use std::path::Path;
 
 use super::{CliError, CredentialArgs, Outcome, ServerArgs, signing_key, write_file};
+use crate::console::{OnCase, Progress};
 use crate::report::Report;
 use crate::runner::{RunOptions, Target, run_suite};
 use crate::simulator::{SimConfig, Simulator, test_signing_key};
-use crate::verdict::Verdict;
 use crate::wire::Credentials;
 
 /// The credentials given, over the test defaults (for the built-in simulator).
@@ -87,6 +86,7 @@ pub(super) fn check_report_paths(args: &super::ReportArgs) -> Result<(), CliErro
         ("--report-json", &args.report_json),
         ("--junit", &args.junit),
         ("--report-html", &args.report_html),
+        ("--report-md", &args.report_md),
     ];
     for (flag, path) in paths {
         let Some(path) = path else { continue };
@@ -113,10 +113,11 @@ pub(super) fn check_report_paths(args: &super::ReportArgs) -> Result<(), CliErro
 /// Writes the reports asked for.
 pub(super) fn write_reports(report: &Report, args: &super::ReportArgs) -> Result<(), CliError> {
     type Render = fn(&Report) -> String;
-    let outputs: [(&Option<std::path::PathBuf>, Render); 3] = [
+    let outputs: [(&Option<std::path::PathBuf>, Render); 4] = [
         (&args.report_json, Report::to_json),
         (&args.junit, Report::to_junit),
         (&args.report_html, Report::to_html),
+        (&args.report_md, Report::to_markdown),
     ];
     for (path, render) in outputs {
         if let Some(path) = path {
@@ -124,38 +125,6 @@ pub(super) fn write_reports(report: &Report, args: &super::ReportArgs) -> Result
         }
     }
     Ok(())
-}
-
-/// The console summary: one line per case that did not pass, then the counts.
-pub(super) fn console(report: &Report) -> String {
-    let mut out = String::new();
-    for c in &report.cases {
-        if c.verdict != Verdict::Pass {
-            let _ = writeln!(
-                out,
-                "{:<4}  {}  {}",
-                c.verdict.as_str().to_uppercase(),
-                c.id,
-                c.message
-            );
-        }
-    }
-    let s = &report.summary;
-    let _ = writeln!(
-        out,
-        "{} {}: {} cases against {} in {} ms: {} passed, {} failed, {} warned, {} skipped, {} info",
-        report.mode,
-        report.verdict.as_str().to_uppercase(),
-        report.cases.len(),
-        report.target,
-        report.duration_ms,
-        s.passed,
-        s.failed,
-        s.warned,
-        s.skipped,
-        s.info
-    );
-    out
 }
 
 /// What a `server` run needs: the simulator when there is no --base-url
@@ -217,7 +186,7 @@ pub async fn prepare(args: &ServerArgs) -> Result<Prepared, CliError> {
 /// The outcome of a finished run: the console summary always, then the
 /// reports; a report that cannot be written is exit 2, after the summary.
 pub(super) fn finish(report: &Report, args: &super::ReportArgs, note: &str) -> Outcome {
-    let stdout = format!("{note}{}", console(report));
+    let stdout = format!("{note}{}", args.console().render(report));
     match write_reports(report, args) {
         Ok(()) => Outcome {
             stdout,
@@ -235,7 +204,19 @@ pub(super) fn finish(report: &Report, args: &super::ReportArgs, note: &str) -> O
 /// Runs `server`.
 pub(super) async fn run(args: &ServerArgs) -> Result<Outcome, CliError> {
     check_report_paths(&args.reports)?;
-    let (_sim, target, options) = prepare(args).await?;
-    let report = run_suite(&target, &options).await?;
-    Ok(finish(&report, &args.reports, ""))
+    let (_sim, target, mut options) = prepare(args).await?;
+    let total = crate::cases::catalog(crate::Spec::embedded(), &options.catalog)
+        .iter()
+        .filter(|c| {
+            options
+                .cases
+                .as_deref()
+                .is_none_or(|p| crate::cases::matches(p, &c.id))
+        })
+        .count();
+    let progress = Progress::new(&args.reports.console(), total, "server suite");
+    options.on_case = Some(OnCase::progress(&progress));
+    let report = run_suite(&target, &options).await;
+    progress.finish();
+    Ok(finish(&report?, &args.reports, ""))
 }

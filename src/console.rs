@@ -1,0 +1,217 @@
+//! What a person sees on the terminal: progress while cases run, one line per
+//! case that needs attention, and a summary table.
+//!
+//! Colour only on a terminal and never when `NO_COLOR` is set; the progress
+//! bar only on a terminal, on standard error, and never with `--quiet`. Text
+//! that came from a server or a client is printed with control characters
+//! escaped, so no answer can drive the terminal.
+//!
+//! ```
+//! use cdm_conformance::console::{Console, Verbosity};
+//! let console = Console { verbosity: Verbosity::Normal, color: false };
+//! assert_eq!(console.printable("a\u{1b}[31mb"), "a\\u{1b}[31mb");
+//! ```
+
+use std::fmt::Write as _;
+use std::io::IsTerminal as _;
+
+use anstyle::{AnsiColor, Style};
+
+use crate::report::{CaseReport, Report};
+use crate::verdict::Verdict;
+
+/// How much is printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Verbosity {
+    /// The summary line, and one line per failed case.
+    Quiet,
+    /// One line per case that did not pass, then the summary table.
+    #[default]
+    Normal,
+    /// Every case, every failing check on its own line, then the summary table.
+    Verbose,
+}
+
+/// The console's settings.
+#[derive(Debug, Clone, Copy)]
+pub struct Console {
+    /// How much is printed.
+    pub verbosity: Verbosity,
+    /// Whether to colour.
+    pub color: bool,
+}
+
+impl Console {
+    /// Colour when standard output is a terminal and `NO_COLOR` is unset or empty.
+    pub fn detect(verbosity: Verbosity) -> Console {
+        let no_color = std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty());
+        Console {
+            verbosity,
+            color: !no_color && std::io::stdout().is_terminal(),
+        }
+    }
+
+    /// Whether a progress bar belongs on standard error.
+    pub fn wants_progress(&self) -> bool {
+        self.verbosity != Verbosity::Quiet && std::io::stderr().is_terminal()
+    }
+
+    fn paint(&self, verdict: Verdict, text: &str) -> String {
+        if !self.color {
+            return text.to_owned();
+        }
+        let color = match verdict {
+            Verdict::Pass => AnsiColor::Green,
+            Verdict::Fail => AnsiColor::Red,
+            Verdict::Warn => AnsiColor::Yellow,
+            Verdict::Info => AnsiColor::Cyan,
+            Verdict::Skip => AnsiColor::BrightBlack,
+        };
+        let style = Style::new().fg_color(Some(color.into())).bold();
+        format!("{style}{text}{style:#}")
+    }
+
+    /// Text from a server or client, safe for a terminal: control characters
+    /// (escape sequences among them) shown as `\u{..}`.
+    pub fn printable(&self, text: &str) -> String {
+        text.chars()
+            .map(|c| {
+                if c.is_control() {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect()
+    }
+
+    fn case_line(&self, out: &mut String, c: &CaseReport) {
+        let tag = self.paint(
+            c.verdict,
+            &format!("{:<4}", c.verdict.as_str().to_uppercase()),
+        );
+        match self.verbosity {
+            Verbosity::Verbose => {
+                let _ = writeln!(
+                    out,
+                    "{tag}  {}  [{}] {} ms",
+                    c.id, c.spec_ref, c.duration_ms
+                );
+                for f in c.checks.iter().filter(|f| f.verdict >= Verdict::Warn) {
+                    let _ = writeln!(
+                        out,
+                        "        {}: {}",
+                        f.check,
+                        self.printable(&f.to_string())
+                    );
+                }
+                if c.verdict == Verdict::Pass || c.verdict == Verdict::Info {
+                    let _ = writeln!(out, "        {}", self.printable(&c.message));
+                }
+            }
+            _ => {
+                let _ = writeln!(out, "{tag}  {}  {}", c.id, self.printable(&c.message));
+            }
+        }
+    }
+
+    /// The whole console output of a finished run.
+    pub fn render(&self, report: &Report) -> String {
+        let mut out = String::new();
+        for c in &report.cases {
+            let shown = match self.verbosity {
+                Verbosity::Quiet => c.verdict == Verdict::Fail,
+                Verbosity::Normal => c.verdict != Verdict::Pass,
+                Verbosity::Verbose => true,
+            };
+            if shown {
+                self.case_line(&mut out, c);
+            }
+        }
+        let s = &report.summary;
+        if self.verbosity != Verbosity::Quiet {
+            let _ = writeln!(out);
+            let _ = writeln!(out, "  verdict  cases");
+            for (verdict, n) in [
+                (Verdict::Pass, s.passed),
+                (Verdict::Fail, s.failed),
+                (Verdict::Warn, s.warned),
+                (Verdict::Info, s.info),
+                (Verdict::Skip, s.skipped),
+            ] {
+                let _ = writeln!(
+                    out,
+                    "  {}  {n:>5}",
+                    self.paint(verdict, &format!("{:<7}", verdict.as_str()))
+                );
+            }
+            let _ = writeln!(out);
+        }
+        let _ = writeln!(
+            out,
+            "{} {}: {} cases against {} in {} ms: {} passed, {} failed, {} warned, {} skipped, {} info",
+            report.mode,
+            self.paint(report.verdict, &report.verdict.as_str().to_uppercase()),
+            report.cases.len(),
+            self.printable(&report.target),
+            report.duration_ms,
+            s.passed,
+            s.failed,
+            s.warned,
+            s.skipped,
+            s.info
+        );
+        out
+    }
+}
+
+/// A progress bar on standard error while cases run; hidden where it does not belong.
+#[derive(Debug, Clone)]
+pub struct Progress(indicatif::ProgressBar);
+
+impl Progress {
+    /// A bar for `total` cases, drawn only if `console` wants one.
+    pub fn new(console: &Console, total: usize, what: &str) -> Progress {
+        let bar = if console.wants_progress() {
+            let bar = indicatif::ProgressBar::new(total as u64);
+            if let Ok(style) = indicatif::ProgressStyle::with_template(&format!(
+                "{what} {{bar:30}} {{pos}}/{{len}} cases {{elapsed}} {{msg}}"
+            )) {
+                bar.set_style(style);
+            }
+            bar
+        } else {
+            indicatif::ProgressBar::hidden()
+        };
+        Progress(bar)
+    }
+
+    /// One case finished.
+    pub fn case_done(&self, case: &CaseReport) {
+        self.0.set_message(case.id.clone());
+        self.0.inc(1);
+    }
+
+    /// All cases finished: the bar goes away.
+    pub fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}
+
+/// A callback run as each case finishes (the progress bar's feed).
+#[derive(Clone)]
+pub struct OnCase(pub std::sync::Arc<dyn Fn(&CaseReport) + Send + Sync>);
+
+impl std::fmt::Debug for OnCase {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("OnCase")
+    }
+}
+
+impl OnCase {
+    /// Feeds `progress`.
+    pub fn progress(progress: &Progress) -> OnCase {
+        let progress = progress.clone();
+        OnCase(std::sync::Arc::new(move |c| progress.case_done(c)))
+    }
+}
