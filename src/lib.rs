@@ -33,6 +33,7 @@ pub mod checks;
 pub mod cli;
 pub mod client;
 pub mod console;
+pub mod profile;
 pub mod redact;
 pub mod report;
 pub mod runner;

@@ -14,7 +14,9 @@ use crate::wire::Credentials;
 /// Runs `client`.
 pub(super) async fn run(args: &ClientArgs) -> Result<Outcome, CliError> {
     check_report_paths(&args.reports)?;
-    let c = &args.credentials;
+    let (c, profile) = args.credentials.merged()?;
+    let c = &c;
+    let cmd = args.cmd.clone().or(profile.cmd);
     let d = Credentials::test_defaults();
     let mut options = CertifyOptions::test_defaults();
     options.credentials = Credentials {
@@ -26,7 +28,7 @@ pub(super) async fn run(args: &ClientArgs) -> Result<Outcome, CliError> {
     let mut note = String::new();
     match &c.public_key {
         Some(k) => options.public_key = verifying_key("--public-key", k)?,
-        None if args.cmd.is_some() => {
+        None if cmd.is_some() => {
             note = "note: no --public-key: signatures were verified with the built-in test key (src/testkeys/partner-public.pem)\n".into();
         }
         None => {}
@@ -34,7 +36,7 @@ pub(super) async fn run(args: &ClientArgs) -> Result<Outcome, CliError> {
     options.deadline = Duration::from_secs(args.deadline);
     options.request_cap = args.request_cap as usize;
     options.cases = args.reports.cases.clone();
-    let client: Arc<dyn ClientUnderTest> = match &args.cmd {
+    let client: Arc<dyn ClientUnderTest> = match &cmd {
         Some(cmd) => Arc::new(CommandClient::new(cmd.clone())),
         None => Arc::new(ReferenceClient::new(test_signing_key())),
     };

@@ -110,6 +110,67 @@ pub struct CredentialArgs {
         allow_hyphen_values = true
     )]
     pub public_key: Option<String>,
+    /// Read the client key from this file
+    #[arg(long, value_name = "PATH", conflicts_with = "client_key")]
+    pub client_key_file: Option<PathBuf>,
+    /// Read the access token from this file
+    #[arg(long, value_name = "PATH", conflicts_with = "access_token")]
+    pub access_token_file: Option<PathBuf>,
+    /// Use [profile.NAME] of the profile file for whatever flags and variables leave unset
+    #[arg(long, value_name = "NAME", env = "CDM_PROFILE")]
+    pub profile: Option<String>,
+    /// The profile file (default: cdm-conformance.toml in the current directory)
+    #[arg(long, value_name = "PATH", requires = "profile")]
+    pub config: Option<PathBuf>,
+}
+
+impl CredentialArgs {
+    /// Flags and variables first, then the secret files, then the profile.
+    pub fn merged(&self) -> Result<(CredentialArgs, crate::profile::Profile), CliError> {
+        let read =
+            |flag: &'static str, path: &Option<PathBuf>| -> Result<Option<String>, CliError> {
+                path.as_ref()
+                    .map(|p| {
+                        fs::read_to_string(p)
+                            .map(|s| s.trim_end_matches(['\r', '\n']).to_owned())
+                            .map_err(|e| CliError::Flag {
+                                flag,
+                                reason: format!(
+                                    "cannot read {}: {}",
+                                    p.display(),
+                                    crate::wire::signature::io_reason(&e)
+                                ),
+                            })
+                    })
+                    .transpose()
+            };
+        let mut merged = self.clone();
+        merged.client_key = merged
+            .client_key
+            .or(read("--client-key-file", &self.client_key_file)?);
+        merged.access_token = merged
+            .access_token
+            .or(read("--access-token-file", &self.access_token_file)?);
+        let profile = match &self.profile {
+            Some(name) => {
+                crate::profile::Profile::load(self.config.as_deref(), name).map_err(|e| {
+                    CliError::Flag {
+                        flag: "--profile",
+                        reason: e.to_string(),
+                    }
+                })?
+            }
+            None => crate::profile::Profile::default(),
+        };
+        let p = profile.clone();
+        merged.partner_id = merged.partner_id.or(p.partner_id);
+        merged.merchant_id = merged.merchant_id.or(p.merchant_id);
+        merged.private_key = merged.private_key.or(p.private_key);
+        merged.public_key = merged.public_key.or(p.public_key);
+        merged.client_key = merged.client_key.or(p.client_key);
+        merged.access_token = merged.access_token.or(p.access_token);
+        Ok((merged, profile))
+    }
 }
 
 /// Where reports go and which cases run.

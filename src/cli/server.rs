@@ -134,6 +134,17 @@ pub type Prepared = (Option<Simulator>, Target, RunOptions);
 /// Resolves `server`'s flags and variables into a target and options,
 /// starting the built-in simulator when there is no --base-url.
 pub async fn prepare(args: &ServerArgs) -> Result<Prepared, CliError> {
+    let (credentials, profile) = args.credentials.merged()?;
+    let args = &ServerArgs {
+        base_url: args.base_url.clone().or(profile.base_url),
+        credentials,
+        reports: args.reports.clone(),
+        include_rate_limit: args.include_rate_limit,
+        burst: args.burst,
+        concurrency: args.concurrency.or(profile.concurrency),
+        rate: args.rate.or(profile.rate),
+        ca_bundle: args.ca_bundle.clone().or(profile.ca_bundle),
+    };
     let mut options = match &args.base_url {
         Some(_) => RunOptions::staging(),
         None => RunOptions::local(),

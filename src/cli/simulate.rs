@@ -31,7 +31,8 @@ fn write_err(path: &std::path::Path) -> impl Fn(std::io::Error) -> CliError + '_
 
 /// Runs `simulate`.
 pub(super) async fn run(args: &SimulateArgs) -> Result<Outcome, CliError> {
-    let c = &args.credentials;
+    let (c, _) = args.credentials.merged()?;
+    let c = &c;
     let credentials = Credentials {
         partner_id: c
             .partner_id

@@ -6,6 +6,7 @@ mod common;
 mod client;
 mod errors;
 mod keygen;
+mod profile;
 mod server;
 mod sign_verify;
 
