@@ -138,12 +138,22 @@ pub fn scenarios(spec: &Spec) -> Vec<Scenario> {
                     row.code
                 ),
             ),
-            ClientPolicy::MayRetry | ClientPolicy::MustRetry => (
+            // Contract §5: after 4299000, "report failed with that code"
+            // (it is a 4xx); after 5009000 and 5009001, "report failed".
+            ClientPolicy::MayRetry | ClientPolicy::MustRetry if row.http_status < 500 => (
                 Reaction::FailedWith(row.code),
                 1..=max,
                 format!(
                     "report failed with {}; retrying is allowed, at most {} times",
                     row.code, c.max_retries
+                ),
+            ),
+            ClientPolicy::MayRetry | ClientPolicy::MustRetry => (
+                Reaction::Failed,
+                1..=max,
+                format!(
+                    "report failed; retrying is allowed, at most {} times",
+                    c.max_retries
                 ),
             ),
         };
@@ -321,10 +331,38 @@ pub async fn certify(
             spec.interpretations.server.reference_prefix
         );
         tasks.spawn(async move {
-            (
-                i,
-                run_scenario(&sim, client, &options, scenario, reference).await,
-            )
+            let (id, spec_ref, rule) = (
+                scenario.id.clone(),
+                scenario.spec_ref.clone(),
+                scenario.rule.clone(),
+            );
+            let inner_options = options.clone();
+            // A panic in one scenario fails that case; it is never dropped.
+            let inner = tokio::spawn(async move {
+                run_scenario(&sim, client, &inner_options, scenario, reference).await
+            });
+            let report = match inner.await {
+                Ok(r) => r,
+                Err(e) => CaseReport::from_parts(
+                    &id,
+                    spec_ref.clone(),
+                    &rule,
+                    vec![],
+                    vec![Finding::new(
+                        "harness",
+                        Verdict::Fail,
+                        spec_ref,
+                        "the case to run to its end",
+                        format!("the harness failed on it: {e}"),
+                    )],
+                    vec![],
+                    Duration::ZERO,
+                ),
+            };
+            if let Some(hook) = &options.on_case {
+                (hook.0)(&report);
+            }
+            (i, report)
         });
     }
     let mut results = Vec::new();
@@ -343,6 +381,27 @@ pub async fn certify(
         started.elapsed(),
     );
     report.scrub(&[&options.credentials.access_token]);
+    let test_key = test_signing_key().verifying_key().fingerprint();
+    let fingerprint = options.public_key.fingerprint();
+    let key = if fingerprint == test_key {
+        format!("sha256:{fingerprint} (the built-in test key: a trial, not a certification)")
+    } else {
+        format!("sha256:{fingerprint}")
+    };
+    report.settings.insert("public_key".into(), key);
+    report
+        .settings
+        .insert("deadline_s".into(), options.deadline.as_secs().to_string());
+    report
+        .settings
+        .insert("request_cap".into(), options.request_cap.to_string());
+    report.settings.insert(
+        "cases".into(),
+        options.cases.clone().unwrap_or_else(|| "all".into()),
+    );
+    report
+        .settings
+        .insert("partner_id".into(), options.credentials.partner_id.clone());
     Ok(report)
 }
 
@@ -376,6 +435,7 @@ async fn run_scenario(
         options,
         &records,
         &run,
+        engine.strays(),
     );
     let exchanges = records.iter().map(exchange_record).collect();
     let mut report = CaseReport::from_parts(
@@ -583,8 +643,8 @@ fn check_request(
             check,
             Verdict::Fail,
             spec_ref,
-            format!("attempt {n}: {expected}"),
-            actual,
+            expected,
+            format!("in request {n}, {actual}"),
         ));
     };
     let endpoint = &spec.endpoint;
@@ -731,19 +791,32 @@ fn check_retries(spec: &Spec, attempts: &[&Recorded]) -> Vec<Finding> {
         }
         let ts = |r: &Recorded| header(r, "X-TIMESTAMP").and_then(|t| Timestamp::parse(t).ok());
         let gap = b.arrived.duration_since(a.arrived);
-        // Timestamps have whole seconds: a retry 2 s or more after the attempt
-        // before must carry a later one (1 s of granularity, 1 s of slack).
-        if let (Some(ta), Some(tb)) = (ts(a), ts(b))
-            && (tb.unix_seconds() < ta.unix_seconds()
-                || (gap >= Duration::from_secs(2) && tb.unix_seconds() <= ta.unix_seconds()))
-        {
-            out.push(Finding::new(
-                "fresh_timestamp_on_retry",
-                Verdict::Fail,
-                rule.clone(),
-                format!("a retry {} ms after the attempt before to carry an X-TIMESTAMP later than {ta}", gap.as_millis()),
-                format!("X-TIMESTAMP {tb}"),
-            ));
+        // Timestamps have whole seconds. An earlier one is always wrong. An
+        // equal one is wrong when the retry came 5 s or more later (a stale
+        // timestamp reused); between 2 and 5 s it is a warning, since a slow
+        // signer (an HSM, say) may take that long after making it.
+        if let (Some(ta), Some(tb)) = (ts(a), ts(b)) {
+            let verdict = if tb.unix_seconds() < ta.unix_seconds()
+                || (gap >= Duration::from_secs(5) && tb.unix_seconds() == ta.unix_seconds())
+            {
+                Some(Verdict::Fail)
+            } else if gap >= Duration::from_secs(2) && tb.unix_seconds() == ta.unix_seconds() {
+                Some(Verdict::Warn)
+            } else {
+                None
+            };
+            if let Some(verdict) = verdict {
+                out.push(Finding::new(
+                    "fresh_timestamp_on_retry",
+                    verdict,
+                    rule.clone(),
+                    format!(
+                        "a retry {} ms after the attempt before to carry an X-TIMESTAMP later than {ta}",
+                        gap.as_millis()
+                    ),
+                    format!("X-TIMESTAMP {tb}"),
+                ));
+            }
         }
     }
     let _ = spec;
@@ -752,14 +825,20 @@ fn check_retries(spec: &Spec, attempts: &[&Recorded]) -> Vec<Finding> {
 
 /// The success fields the client was last sent.
 fn success_sent(spec: &Spec, records: &[Recorded]) -> Option<(String, String, String)> {
-    records.iter().rev().find_map(|r| {
-        let body: Value = serde_json::from_slice(&r.answer.body).ok()?;
-        let ok = body["responseCode"] == spec.success_code().code.as_str()
-            && checks::response_body(spec, &body).is_empty();
-        let get = |k: &str| body[k].as_str().map(str::to_owned);
-        ok.then(|| Some((get("cdmReferenceId")?, get("cdmQrcode")?, get("status")?)))
-            .flatten()
-    })
+    // An answer held past the expected timeout came too late to be reported.
+    let late = std::time::Duration::from_millis(spec.endpoint.expected_timeout_ms);
+    records
+        .iter()
+        .rev()
+        .filter(|r| r.answer.delay.is_none_or(|d| d < late))
+        .find_map(|r| {
+            let body: Value = serde_json::from_slice(&r.answer.body).ok()?;
+            let ok = body["responseCode"] == spec.success_code().code.as_str()
+                && checks::response_body(spec, &body).is_empty();
+            let get = |k: &str| body[k].as_str().map(str::to_owned);
+            ok.then(|| Some((get("cdmReferenceId")?, get("cdmQrcode")?, get("status")?)))
+                .flatten()
+        })
 }
 
 /// Judges one scenario: every request, the attempts, the reaction.
@@ -770,6 +849,7 @@ pub fn judge(
     options: &CertifyOptions,
     records: &[Recorded],
     run: &ClientRun,
+    strays: usize,
 ) -> Vec<Finding> {
     let mut findings = Vec::new();
     for (i, r) in records.iter().enumerate() {
@@ -789,17 +869,19 @@ pub fn judge(
     } else {
         format!("{} to {} attempts", range.start(), range.end())
     };
-    findings.push(Finding::new(
-        "attempts",
-        if range.contains(&n) {
-            Verdict::Pass
-        } else {
-            Verdict::Fail
-        },
-        SpecRef::item(Table::Contract, "retry limits"),
-        format!("{want} ({})", scenario.rule),
-        format!("{n} attempt{}", if n == 1 { "" } else { "s" }),
-    ));
+    if !records.is_empty() {
+        findings.push(Finding::new(
+            "attempts",
+            if range.contains(&n) {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            },
+            SpecRef::item(Table::Contract, "retry limits"),
+            format!("{want} ({})", scenario.rule),
+            format!("{n} attempt{}", if n == 1 { "" } else { "s" }),
+        ));
+    }
 
     let outcome_ref = scenario.spec_ref.clone();
     let (verdict, expected, actual) = match (&run.outcome, &scenario.reaction) {
@@ -864,7 +946,12 @@ pub fn judge(
             Verdict::Fail,
             SpecRef::item(Table::Specification, "Method, URL"),
             format!("a request to $CDM_BASE_URL{}", spec.endpoint.path),
-            "no request at all".to_owned(),
+            match strays {
+                0 => "no request at all".to_owned(),
+                n => format!(
+                    "no request at all under this case's base URL ({n} request(s) of the run arrived outside every case's base URL: post to $CDM_BASE_URL followed by the path, keeping its /case/<id> part)"
+                ),
+            },
         ));
     }
     findings

@@ -51,3 +51,62 @@ pub fn header(name: &str, value: &str) -> String {
         value.to_owned()
     }
 }
+
+/// `text` with every PEM private key block, and every long run of base64
+/// that looks like DER key material (`MII…`, 200 characters or more),
+/// replaced by a marker. For text a client or server produced.
+///
+/// ```
+/// let log = "key:\n-----BEGIN PRIVATE KEY-----\nMIIEv\n-----END PRIVATE KEY-----\nok";
+/// assert_eq!(cdm_conformance::redact::key_material(log), "key:\n[private key redacted]\nok");
+/// ```
+pub fn key_material(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("-----BEGIN ") {
+        let label = rest[start + 11..]
+            .find("-----")
+            .map(|i| &rest[start + 11..start + 11 + i]);
+        match label {
+            Some(label) if label.contains("PRIVATE KEY") => {
+                out.push_str(&rest[..start]);
+                let end_marker = format!("-----END {label}-----");
+                match rest[start..].find(&end_marker) {
+                    Some(e) => rest = &rest[start + e + end_marker.len()..],
+                    None => rest = "",
+                }
+                out.push_str("[private key redacted]");
+            }
+            _ => {
+                out.push_str(&rest[..start + 11]);
+                rest = &rest[start + 11..];
+            }
+        }
+    }
+    out.push_str(rest);
+    long_base64(&out)
+}
+
+fn long_base64(text: &str) -> String {
+    let is_b64 = |c: char| c.is_ascii_alphanumeric() || c == '+' || c == '/' || c == '=';
+    let mut out = String::with_capacity(text.len());
+    let mut run = String::new();
+    let flush = |run: &mut String, out: &mut String| {
+        if run.len() >= 200 && run.starts_with("MII") {
+            out.push_str("[key material redacted]");
+        } else {
+            out.push_str(run);
+        }
+        run.clear();
+    };
+    for c in text.chars() {
+        if is_b64(c) {
+            run.push(c);
+        } else {
+            flush(&mut run, &mut out);
+            out.push(c);
+        }
+    }
+    flush(&mut run, &mut out);
+    out
+}

@@ -37,6 +37,9 @@ impl Scrubber {
                 *text = text.replace(secret.as_str(), shown);
             }
         }
+        if text.contains("-----BEGIN ") || text.contains("MII") {
+            *text = redact::key_material(text);
+        }
     }
 }
 
@@ -216,7 +219,7 @@ impl CaseReport {
                         )
                     })
                     .map_or(String::new(), |f| format!("{} as expected; ", f.actual));
-                format!("{got}all {} checks hold", findings.len())
+                format!("{got}no check failed")
             }
             Verdict::Skip => "not run".into(),
         };
@@ -305,6 +308,9 @@ pub struct Report {
     pub started_at: String,
     /// Wall time of the run.
     pub duration_ms: u64,
+    /// The settings the verdicts were given under (key, deadline, pacing,
+    /// case filter...): a report must be readable on its own.
+    pub settings: std::collections::BTreeMap<String, String>,
 }
 
 impl Report {
@@ -343,6 +349,7 @@ impl Report {
             },
             started_at: started_at.format(&Rfc3339).unwrap_or_default(),
             duration_ms: duration.as_millis() as u64,
+            settings: Default::default(),
         }
     }
 
@@ -528,7 +535,7 @@ pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; paddin
 <tr><th>specs/ digest</th><td><code>{digest}</code></td></tr>
 <tr><th>started</th><td>{started} ({duration} ms)</td></tr>
 <tr><th>cases</th><td>{passed} passed, {failed} failed, {warned} warned, {skipped} skipped, {info} info</td></tr>
-</table>
+{settings}</table>
 <h2>Cases</h2>
 <table class="cases">
 <tr><th>verdict</th><th>case</th><th>spec row</th><th>message</th><th>ms</th></tr>
@@ -549,6 +556,11 @@ pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; paddin
             warned = s.warned,
             skipped = s.skipped,
             info = s.info,
+            settings = self
+                .settings
+                .iter()
+                .map(|(k, v)| format!("<tr><th>{}</th><td>{}</td></tr>\n", esc(k), esc(v)))
+                .collect::<String>(),
         )
     }
 }

@@ -758,6 +758,31 @@ pub async fn run_cases(
         started_at,
         started.elapsed(),
     );
-    report.scrub(&[&target.credentials.access_token]);
+    let pacing = match options.rate {
+        Some(rate) => format!(
+            "at most {} in flight, {rate} per second",
+            options.concurrency
+        ),
+        None => format!("at most {} in flight, unpaced", options.concurrency),
+    };
+    let settings = [
+        ("pacing", pacing),
+        (
+            "cases",
+            options.cases.clone().unwrap_or_else(|| "all".into()),
+        ),
+        (
+            "http_timeout_ms",
+            options.http_timeout.as_millis().to_string(),
+        ),
+        (
+            "rate_limit_burst",
+            options.catalog.include_rate_limit.to_string(),
+        ),
+        ("partner_id", target.credentials.partner_id.clone()),
+    ];
+    report
+        .settings
+        .extend(settings.map(|(k, v)| (k.to_owned(), v)));
     Ok(report)
 }

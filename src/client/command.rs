@@ -129,26 +129,47 @@ impl CommandClient {
             Ok(Err(e)) => format!("cannot wait for it: {e}"),
             Err(_) => {
                 let _ = child.start_kill();
-                drop(_group);
                 format!("killed after the {} s deadline", inv.deadline.as_secs())
             }
         };
-        // The group is gone now (or finished); the pipes close.
-        let (out, out_total) = out_task.await.unwrap_or_default();
-        let (err, err_total) = err_task.await.unwrap_or_default();
+        // Whatever the adapter left behind in its group goes now, so that
+        // its pipes close; then the output is read, with a short grace.
+        drop(_group);
+        let grace = std::time::Duration::from_secs(2);
+        let (out, out_total) = tokio::time::timeout(grace, out_task)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
+        let (err, err_total) = tokio::time::timeout(grace, err_task)
+            .await
+            .ok()
+            .and_then(Result::ok)
+            .unwrap_or_default();
         let stdout_text = text(&out, out_total, false);
+        let stderr_text = text(&err, err_total, true);
         let outcome = match waited {
             Err(_) => Err(format!(
                 "the client did not finish within {} s",
                 inv.deadline.as_secs()
             )),
-            Ok(_) => parse_outcome(&stdout_text),
+            Ok(_) => parse_outcome(&stdout_text).map_err(|reason| {
+                // Say how it ended, and its first complaint, on the same line.
+                let first = stderr_text.lines().find(|l| !l.trim().is_empty());
+                match first {
+                    Some(line) => format!(
+                        "{reason} ({exit}; stderr: {:?})",
+                        crate::redact::shorten(line.trim(), 120)
+                    ),
+                    None => format!("{reason} ({exit})"),
+                }
+            }),
         };
         let tail: Vec<&str> = stdout_text.lines().rev().take(20).collect();
         ClientRun {
             outcome: Some(outcome),
             stdout_tail: tail.into_iter().rev().collect::<Vec<_>>().join("\n"),
-            stderr: text(&err, err_total, true),
+            stderr: stderr_text,
             exit,
             elapsed_ms: started.elapsed().as_millis() as u64,
         }

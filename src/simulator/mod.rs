@@ -182,6 +182,7 @@ struct State {
     references: HashMap<String, (Value, Reply)>,
     issued: u64,
     scripts: HashMap<String, Script>,
+    strays: usize,
 }
 
 /// The simulator's logic, independent of the HTTP server it runs in.
@@ -224,6 +225,7 @@ impl Engine {
                 references: HashMap::new(),
                 issued: 0,
                 scripts: HashMap::new(),
+                strays: 0,
             }),
             limiter: RateLimiter::direct(quota),
         }
@@ -300,6 +302,11 @@ impl Engine {
         self.lock().scripts.get(case).map_or(0, |s| s.records.len())
     }
 
+    /// Requests that arrived outside every `/case/{case}/` prefix while cases were scripted.
+    pub fn strays(&self) -> usize {
+        self.lock().strays
+    }
+
     /// Every request recorded under `/case/{case}/`, in order of arrival.
     pub fn records(&self, case: &str) -> Vec<Recorded> {
         self.lock()
@@ -337,6 +344,12 @@ impl Engine {
             .strip_prefix("/case/")
             .and_then(|rest| rest.split_once('/'))
         else {
+            let mut state = self.lock();
+            if !state.scripts.is_empty() {
+                // Certification is on, and this request belongs to no case.
+                state.strays += 1;
+            }
+            drop(state);
             return self.play(req, Step::Normal);
         };
         let endpoint = &self.spec.endpoint;
@@ -358,10 +371,18 @@ impl Engine {
         };
         let answer = self.play(req, step);
         if let Some(script) = self.lock().scripts.get_mut(case) {
+            // Bodies are kept up to 64 KiB: enough to judge, bounded memory.
+            let mut request = Incoming {
+                method: req.method.clone(),
+                path: req.path.clone(),
+                headers: req.headers.clone(),
+                body: req.body[..req.body.len().min(64 * 1024)].to_vec(),
+            };
+            request.headers.truncate(64);
             script.records.push(Recorded {
                 arrived,
                 arrived_at,
-                request: req.clone(),
+                request,
                 answer: answer.clone(),
                 on_endpoint,
             });
@@ -399,7 +420,24 @@ impl Engine {
                 delay: None,
             },
             Step::Delay(d, then) => {
-                let mut answer = self.play(req, *then);
+                let mut answer = match *then {
+                    // A held success carries values of its own, never stored
+                    // for replay: a client that reports them reported the
+                    // late answer, and the judge can tell.
+                    Step::Code(code) if code == self.spec.success_code().code => {
+                        let n = {
+                            let mut state = self.lock();
+                            state.issued += 1;
+                            state.issued
+                        };
+                        let mut reply = self.reply(code.as_str(), "");
+                        let mut fields = self.success_fields(n);
+                        fields.insert("cdmReferenceId".into(), json!(format!("CDMLATE{n:010}")));
+                        reply.success = Some(fields);
+                        self.render(reply)
+                    }
+                    other => self.play(req, other),
+                };
                 answer.delay = Some(answer.delay.unwrap_or_default() + d);
                 answer
             }

@@ -451,6 +451,21 @@ impl VerifyingKey {
             })
     }
 
+    /// SHA-256 of the key's SPKI DER, in hex: which key verified, in a report.
+    pub fn fingerprint(&self) -> String {
+        use sha2::Digest as _;
+        self.inner
+            .as_ref()
+            .to_public_key_der()
+            .map(|der| {
+                sha2::Sha256::digest(der.as_bytes())
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     /// The key as PEM SPKI (`BEGIN PUBLIC KEY`).
     pub fn to_spki_pem(&self) -> Result<String, KeyError> {
         self.inner

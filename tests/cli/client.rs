@@ -73,7 +73,7 @@ fn an_adapter_breaking_one_rule_is_refused_naming_it() {
         .expect("the case fails");
     assert!(
         line.contains(
-            "x_timestamp: expected attempt 1: X-TIMESTAMP of the form YYYY-MM-DDTHH:mm:ss+07:00"
+            "x_timestamp: expected X-TIMESTAMP of the form YYYY-MM-DDTHH:mm:ss+07:00, got in request 1, X-TIMESTAMP"
         ),
         "{line}"
     );
@@ -84,13 +84,16 @@ fn an_adapter_breaking_one_rule_is_refused_naming_it() {
 }
 
 #[test]
-fn a_hanging_adapter_is_stopped_at_its_deadline() {
-    // Two sleeps: the whole process group must go, not only the shell.
+fn a_hanging_adapter_is_stopped_at_its_deadline_with_its_whole_group() {
+    // A background child: the whole process group must go, not only the shell.
+    let dir = tempfile::tempdir().unwrap();
+    let pidfile = dir.path().join("pid");
+    let cmd = format!("sleep 600 & echo $! > {}; sleep 600", pidfile.display());
     let r = crate::run_within(
         &[
             "client",
             "--cmd",
-            "sleep 600 & sleep 600",
+            &cmd,
             "--deadline",
             "2",
             "--cases",
@@ -105,6 +108,77 @@ fn a_hanging_adapter_is_stopped_at_its_deadline() {
         "{}",
         r.stdout
     );
+    let pid = std::fs::read_to_string(&pidfile).unwrap().trim().to_owned();
+    // Gone, or a zombie waiting for an init that does not reap: not running.
+    let state = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let running = state
+        .lines()
+        .any(|l| l.starts_with("State:") && !l.contains("Z (zombie)"));
+    assert!(
+        !running,
+        "the background child {pid} outlived the case: {state}"
+    );
+}
+
+#[test]
+fn an_adapter_that_exits_leaves_no_background_process_and_is_judged() {
+    // It answers in time, but leaves a child holding its output open.
+    let r = crate::run_within(
+        &[
+            "client",
+            "--cmd",
+            "sleep 600 & python3 examples/python/adapter.py",
+            "--deadline",
+            "20",
+            "--cases",
+            "code.4009001",
+        ],
+        &[],
+        std::time::Duration::from_secs(60),
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn what_the_contract_allows_is_certified() {
+    // Content-Type with a charset, extra headers, no retry and a null code after 5xx.
+    let r = run(
+        &[
+            "client",
+            "--cmd",
+            "python3 tests/fixtures/adapters/variant.py",
+            "--cases",
+            "code.",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn a_private_key_an_adapter_logs_never_reaches_the_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    let cmd = "cat src/testkeys/partner-private.pem >&2; python3 examples/python/adapter.py";
+    let r = run(
+        &[
+            "client",
+            "--cmd",
+            cmd,
+            "--cases",
+            "code.4009000",
+            "--report-json",
+            json.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let text = std::fs::read_to_string(&json).unwrap();
+    let key = std::fs::read_to_string(crate::common::testkey("partner-private.pem")).unwrap();
+    for line in key.lines().filter(|l| !l.starts_with("-----")) {
+        assert!(!text.contains(line), "the report carries key material");
+    }
+    assert!(text.contains("[private key redacted]"));
 }
 
 #[test]
@@ -131,7 +205,11 @@ fn a_flooding_adapter_is_stopped_at_the_cap() {
 }
 
 #[rstest::rstest]
-#[case::crashes("kill -SEGV $$", "standard output is empty")]
+#[case::crashes("kill -SEGV $$", "standard output is empty (killed by signal 11)")]
+#[case::not_found(
+    "no-such-adapter-command",
+    "standard output is empty (exit 127; stderr: "
+)]
 #[case::prints_garbage(
     "echo hello; echo '{not json'",
     "the last line of standard output is not JSON"
@@ -167,7 +245,14 @@ fn a_misbehaving_adapter_gets_a_clear_verdict(#[case] cmd: &str, #[case] says: &
         .find(|l| l.starts_with("FAIL  code.4009000"))
         .expect("the case fails");
     assert!(line.contains(says), "{line}");
-    assert!(report_of(&dir)["cases"][0]["client"]["exit"].is_string());
+    let exit = report_of(&dir)["cases"][0]["client"]["exit"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        exit.starts_with("exit ") || exit.starts_with("killed by signal"),
+        "{exit}"
+    );
 }
 
 #[test]
@@ -175,5 +260,5 @@ fn requests_to_a_wrong_path_are_reported() {
     let wrong = "python3 -c \"import os,urllib.request\ntry: urllib.request.urlopen(urllib.request.Request(os.environ['CDM_BASE_URL']+'/v2.0/cdm/generate', data=os.environ['CDM_REQUEST'].encode(), method='POST'))\nexcept Exception: pass\nprint('{\"outcome\":\"failed\",\"responseCode\":\"4009000\"}')\"";
     let r = run(&["client", "--cmd", wrong, "--cases", "code.4009000"], &[]);
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
-    assert!(r.stdout.contains("method_and_path: expected attempt 1: POST $CDM_BASE_URL/v2.0/cdm/cdm-mpm-generate, got POST /case/code.4009000/v2.0/cdm/generate"), "{}", r.stdout);
+    assert!(r.stdout.contains("method_and_path: expected POST $CDM_BASE_URL/v2.0/cdm/cdm-mpm-generate, got in request 1, POST /case/code.4009000/v2.0/cdm/generate"), "{}", r.stdout);
 }

@@ -65,9 +65,14 @@ async fn the_reference_client_is_certified() {
     Flaw::NoPartnerIdHeader,
     "code.2009000",
     "x_partner_id",
-    "got no X-PARTNER-ID"
+    "got in request 1, no X-PARTNER-ID"
 )]
-#[case::lowercase_bearer(Flaw::LowercaseBearer, "code.2009000", "authorization", "got \"bearer")]
+#[case::lowercase_bearer(
+    Flaw::LowercaseBearer,
+    "code.2009000",
+    "authorization",
+    "got in request 1, \"bearer"
+)]
 #[case::retries_forever(
     Flaw::RetriesForever,
     "unexpected.html_502.every_attempt",
@@ -110,6 +115,12 @@ async fn the_reference_client_is_certified() {
     "timeout.every_attempt",
     "client_outcome",
     "never success from this answer"
+)]
+#[case::reports_the_late_answer(
+    Flaw::NoAttemptTimeout,
+    "timeout.once_then_success",
+    "client_outcome",
+    "expected a success only after a 2009000 was sent"
 )]
 #[case::stale_retry_timestamp(
     Flaw::StaleRetryTimestamp,

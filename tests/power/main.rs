@@ -6,3 +6,6 @@ mod common;
 
 mod faulty_clients;
 mod faulty_servers;
+mod fuzz_checks;
+mod hostile_servers;
+mod reliability;

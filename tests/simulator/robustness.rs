@@ -68,3 +68,37 @@ proptest! {
         assert_well_formed(&engine().answer(&req))?;
     }
 }
+
+/// Bytes that are not HTTP, a half request, an oversized header: the
+/// simulator drops each connection and keeps serving.
+#[tokio::test]
+async fn the_simulator_keeps_serving_after_hostile_connections() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let sim = cdm_conformance::simulator::Simulator::start(
+        cdm_conformance::simulator::SimConfig::test_defaults(),
+    )
+    .await
+    .unwrap();
+    let addr = sim.base_url().trim_start_matches("http://").to_owned();
+    let garbage: Vec<Vec<u8>> = vec![
+        b"\x00\x01\x02 not http\r\n\r\n".to_vec(),
+        b"POST /v2.0/cdm/cdm-mpm-generate HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"half".to_vec(),
+        format!("GET / HTTP/1.1\r\nX-Big: {}\r\n\r\n", "a".repeat(200_000)).into_bytes(),
+        b"POST / HTTP/1.1\r\nX-TIMESTAMP: \xff\xfe\r\nContent-Length: 0\r\n\r\n".to_vec(),
+    ];
+    for bytes in garbage {
+        let mut s = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let _ = s.write_all(&bytes).await;
+        let _ = s.shutdown().await;
+        let mut sink = Vec::new();
+        let _ =
+            tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut sink)).await;
+    }
+    let transport =
+        cdm_conformance::transport::Transport::new(std::time::Duration::from_secs(10), None)
+            .unwrap();
+    let exchange = transport
+        .send(&sim.base_url(), &crate::valid("REF-AFTER-GARBAGE"))
+        .await;
+    assert_eq!(exchange.outcome.unwrap().status, 200);
+}
