@@ -3,11 +3,14 @@
 //! A conformance harness for PayCools' **Generate ATM QRCode** API
 //! (`POST /v2.0/cdm/cdm-mpm-generate`, Bank Indonesia SNAP, service code 90).
 //!
-//! The API's tables live in `specs/` as data and load into a typed [`Spec`];
-//! every verdict the harness gives cites a row of them ([`SpecRef`]). The
-//! [`wire`] module makes and checks the signed wire format: X-TIMESTAMP in
-//! Jakarta time, SHA256withRSA over `CLIENT_KEY|X-TIMESTAMP`, and the exact
-//! request.
+//! - QA run the **server suite** against staging (or the built-in
+//!   simulator) and get one named verdict per rule of the API text:
+//!   [`runner::run_suite`].
+//! - Vendors **certify a client**, in any language, while the harness plays
+//!   PayCools: [`certify::certify`].
+//!
+//! Every verdict cites the row of the API text it comes from ([`SpecRef`])
+//! and says what was expected and what was seen.
 //!
 //! ```
 //! use cdm_conformance::{Spec, wire::{Credentials, GenerateRequest, SignedRequest, SigningKey, Timestamp}};
@@ -25,6 +28,20 @@
 //! key.verifying_key().verify(&text, request.header("X-SIGNATURE").unwrap())?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
+//!
+//! The modules, in the order the data flows:
+//!
+//! | module | concern |
+//! |---|---|
+//! | [`spec`], [`schema`] | the API's tables as typed data (`specs/`), JSON Schemas derived from them |
+//! | [`wire`] | X-TIMESTAMP, SHA256withRSA and keys, the exact signed request |
+//! | [`checks`], [`verdict`] | typed checks of bodies and answers; findings as data |
+//! | [`simulator`] | PayCools on wiremock, with scripted cases and deliberate quirks |
+//! | [`cases`], [`runner`], [`transport`] | the server suite: catalog, execution, exchanges |
+//! | [`client`], [`certify`] | clients under certification and their judge |
+//! | [`report`], [`console`], [`redact`] | JSON, JUnit, HTML and Markdown; the terminal; secrets kept out |
+//! | [`cli`], [`profile`] | the command line and its profile file |
+//! | [`testkeys`] | the public test keys of the built-in credentials |
 #![warn(missing_docs)]
 
 pub mod cases;
@@ -46,6 +63,10 @@ pub mod verdict;
 pub mod wire;
 
 pub use checks::Violation;
+pub use client::ClientUnderTest;
+pub use report::Report;
+pub use runner::run_suite;
+pub use simulator::Simulator;
 pub use spec::{ResponseCode, Spec, SpecRef};
 pub use testkeys::{
     PARTNER_PRIVATE_KEY_PEM as TEST_PRIVATE_KEY_PEM, PARTNER_PUBLIC_KEY_PEM as TEST_PUBLIC_KEY_PEM,

@@ -20,9 +20,14 @@
 //! Relative paths are relative to the profile file.
 //!
 //! ```
-//! let text = "[profile.ci]\npartner_id = \"p\"\naccess_token_env = \"TOKEN\"\n";
-//! let p = cdm_conformance::profile::Profile::from_text(text, "ci", std::path::Path::new(".")).unwrap();
+//! use cdm_conformance::profile::Profile;
+//! let here = std::path::Path::new(".");
+//! let p = Profile::from_text("[profile.ci]\npartner_id = \"p\"\n", "ci", here).unwrap();
 //! assert_eq!(p.partner_id.as_deref(), Some("p"));
+//!
+//! let unset = "[profile.ci]\naccess_token_env = \"CDM_DOC_UNSET_VARIABLE\"\n";
+//! let err = Profile::from_text(unset, "ci", here).unwrap_err();
+//! assert_eq!(err.to_string(), "access_token: the variable CDM_DOC_UNSET_VARIABLE is not set");
 //! ```
 
 use std::collections::BTreeMap;

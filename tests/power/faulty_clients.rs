@@ -143,33 +143,7 @@ async fn a_faulty_client_is_refused(
 ) {
     let client = Arc::new(ReferenceClient::new(test_signing_key()).with_flaw(flaw));
     let report = certify(client, &options(case_id)).await.unwrap();
-    assert_eq!(report.exit_code(), 1, "{flaw:?} went unnoticed");
-    let case = report
-        .cases
-        .iter()
-        .find(|c| c.id == case_id)
-        .expect("the case ran");
-    assert_eq!(
-        case.verdict,
-        Verdict::Fail,
-        "{flaw:?}: {case_id} passed: {}",
-        case.message
-    );
-    let finding = case
-        .checks
-        .iter()
-        .find(|f| f.verdict == Verdict::Fail && f.check == check)
-        .unwrap_or_else(|| {
-            panic!(
-                "{flaw:?}: {case_id} fails, but not by {check}: {}",
-                case.message
-            )
-        });
-    let rendered = finding.to_string();
-    assert!(
-        rendered.contains(seen),
-        "{flaw:?}: {check} says {rendered:?}, not {seen:?}"
-    );
+    crate::assert_caught(&report, &format!("{flaw:?}"), case_id, check, seen);
 }
 
 #[test]

@@ -175,37 +175,7 @@ async fn a_faulty_simulator_is_caught(
     #[case] seen: &str,
 ) {
     let report = suite_against(SimConfig::test_defaults().with_quirk(quirk)).await;
-    assert_eq!(report.exit_code(), 1, "{quirk:?} went unnoticed");
-    let case = report
-        .cases
-        .iter()
-        .find(|c| c.id == case_id)
-        .unwrap_or_else(|| panic!("no case {case_id}"));
-    assert_eq!(
-        case.verdict,
-        Verdict::Fail,
-        "{quirk:?}: {case_id} did not fail: {}",
-        case.message
-    );
-    let finding = case
-        .checks
-        .iter()
-        .find(|f| f.verdict == Verdict::Fail && f.check == check)
-        .unwrap_or_else(|| {
-            panic!(
-                "{quirk:?}: {case_id} fails, but not by {check}: {}",
-                case.message
-            )
-        });
-    let rendered = finding.to_string();
-    assert!(
-        rendered.contains(seen),
-        "{quirk:?}: {check} says {rendered:?}, not {seen:?}"
-    );
-    assert!(
-        case.message.contains(&rendered),
-        "the case message carries the finding"
-    );
+    crate::assert_caught(&report, &format!("{quirk:?}"), case_id, check, seen);
 }
 
 #[tokio::test]
