@@ -657,10 +657,7 @@ fn check_request(
         );
     }
     match header(r, "Content-Type") {
-        Some(v)
-            if v.split(';')
-                .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")) => {}
+        Some(v) if checks::is_json_media_type(v) => {}
         other => fail(
             "content_type",
             request_row(spec, "Content-Type"),
@@ -764,7 +761,7 @@ fn check_request(
 }
 
 /// The rules between attempts: same body and reference, a fresh timestamp.
-fn check_retries(spec: &Spec, attempts: &[&Recorded]) -> Vec<Finding> {
+fn check_retries(attempts: &[&Recorded]) -> Vec<Finding> {
     let mut out = Vec::new();
     let rule = SpecRef::item(
         Table::Contract,
@@ -819,7 +816,6 @@ fn check_retries(spec: &Spec, attempts: &[&Recorded]) -> Vec<Finding> {
             }
         }
     }
-    let _ = spec;
     out
 }
 
@@ -856,7 +852,7 @@ pub fn judge(
         findings.extend(check_request(spec, inv, options, i + 1, r));
     }
     let attempts: Vec<&Recorded> = records.iter().filter(|r| r.on_endpoint).collect();
-    findings.extend(check_retries(spec, &attempts));
+    findings.extend(check_retries(&attempts));
 
     let n = attempts.len() as u32;
     let range = &scenario.attempts;

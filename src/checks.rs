@@ -234,6 +234,20 @@ fn field_row(spec: &Spec, name: &str) -> SpecRef {
         .unwrap_or_else(|| SpecRef::item(Table::ResponseBody, name))
 }
 
+/// Whether a Content-Type value is the media type `application/json`
+/// (case-insensitive; parameters such as `; charset=utf-8` allowed).
+///
+/// ```
+/// assert!(cdm_conformance::checks::is_json_media_type("Application/JSON; charset=UTF-8"));
+/// assert!(!cdm_conformance::checks::is_json_media_type("text/json"));
+/// ```
+pub fn is_json_media_type(value: &str) -> bool {
+    value
+        .split(';')
+        .next()
+        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
+}
+
 /// Parses a response body, or says why it is not a JSON object.
 pub fn parse_response(spec: &Spec, received: &Received) -> Result<ParsedResponse, Finding> {
     let fail = |actual: String| {
@@ -288,11 +302,7 @@ pub fn response_rules(
     // Headers.
     let ct_ref = header_row(spec, "Content-Type");
     out.push(match received.header("content-type") {
-        Some(v)
-            if v.split(';')
-                .next()
-                .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json")) =>
-        {
+        Some(v) if is_json_media_type(v) => {
             pass("content_type_json", ct_ref, format!("Content-Type {v}"))
         }
         Some(v) => Finding::new(

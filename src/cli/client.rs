@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::server::{check_report_paths, finish};
+use super::output::{check_report_paths, finish};
 use super::{CliError, ClientArgs, Outcome, verifying_key};
 use crate::certify::{CertifyOptions, certify};
 use crate::client::{ClientUnderTest, CommandClient, ReferenceClient};

@@ -9,6 +9,7 @@
 //! variable; flags win. `--help` never shows those variables' values.
 
 mod client;
+mod output;
 mod server;
 mod simulate;
 

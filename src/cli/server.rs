@@ -1,11 +1,10 @@
 //! `server`: the server suite against --base-url or the built-in simulator.
 
 use std::num::NonZeroU32;
-use std::path::Path;
 
-use super::{CliError, CredentialArgs, Outcome, ServerArgs, signing_key, write_file};
+use super::output::{check_report_paths, finish};
+use super::{CliError, CredentialArgs, Outcome, ServerArgs, signing_key};
 use crate::console::{OnCase, Progress};
-use crate::report::Report;
 use crate::runner::{RunOptions, Target, run_suite};
 use crate::simulator::{SimConfig, Simulator, test_signing_key};
 use crate::wire::Credentials;
@@ -79,54 +78,6 @@ fn base_url(raw: &str) -> Result<String, CliError> {
     Ok(raw.trim_end_matches('/').to_owned())
 }
 
-/// Checks, before anything is sent, that each report can be written: its
-/// directory exists, and the path is not a directory.
-pub(super) fn check_report_paths(args: &super::ReportArgs) -> Result<(), CliError> {
-    let paths = [
-        ("--report-json", &args.report_json),
-        ("--junit", &args.junit),
-        ("--report-html", &args.report_html),
-        ("--report-md", &args.report_md),
-    ];
-    for (flag, path) in paths {
-        let Some(path) = path else { continue };
-        let parent = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        if !parent.is_dir() {
-            return Err(CliError::Flag {
-                flag,
-                reason: format!("{}: no such directory", parent.display()),
-            });
-        }
-        if path.is_dir() {
-            return Err(CliError::Flag {
-                flag,
-                reason: format!("{} is a directory", path.display()),
-            });
-        }
-    }
-    Ok(())
-}
-
-/// Writes the reports asked for.
-pub(super) fn write_reports(report: &Report, args: &super::ReportArgs) -> Result<(), CliError> {
-    type Render = fn(&Report) -> String;
-    let outputs: [(&Option<std::path::PathBuf>, Render); 4] = [
-        (&args.report_json, Report::to_json),
-        (&args.junit, Report::to_junit),
-        (&args.report_html, Report::to_html),
-        (&args.report_md, Report::to_markdown),
-    ];
-    for (path, render) in outputs {
-        if let Some(path) = path {
-            write_file(Path::new(path), render(report).as_bytes(), 0o644)?;
-        }
-    }
-    Ok(())
-}
-
 /// What a `server` run needs: the simulator when there is no --base-url
 /// (keep it alive while the run lasts), the target, and the run options.
 pub type Prepared = (Option<Simulator>, Target, RunOptions);
@@ -191,24 +142,6 @@ pub async fn prepare(args: &ServerArgs) -> Result<Prepared, CliError> {
             };
             Ok((Some(sim), target, options))
         }
-    }
-}
-
-/// The outcome of a finished run: the console summary always, then the
-/// reports; a report that cannot be written is exit 2, after the summary.
-pub(super) fn finish(report: &Report, args: &super::ReportArgs, note: &str) -> Outcome {
-    let stdout = format!("{note}{}", args.console().render(report));
-    match write_reports(report, args) {
-        Ok(()) => Outcome {
-            stdout,
-            stderr: String::new(),
-            code: report.exit_code(),
-        },
-        Err(e) => Outcome {
-            stdout,
-            stderr: format!("error: {e}\n"),
-            code: 2,
-        },
     }
 }
 

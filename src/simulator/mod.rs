@@ -207,13 +207,6 @@ fn code(text: &str) -> ResponseCode {
         .unwrap_or_else(|_| unreachable!("{text} is a 7-digit code"))
 }
 
-fn is_json_media_type(value: &str) -> bool {
-    value
-        .split(';')
-        .next()
-        .is_some_and(|m| m.trim().eq_ignore_ascii_case("application/json"))
-}
-
 impl Engine {
     /// An engine with this configuration.
     pub fn new(config: SimConfig) -> Engine {
@@ -539,7 +532,7 @@ impl Engine {
             values.insert(row.format, value);
         }
         let get = |f: HeaderFormat| values.get(&f).copied().unwrap_or_default();
-        if !is_json_media_type(get(HeaderFormat::ContentTypeJson)) {
+        if !checks::is_json_media_type(get(HeaderFormat::ContentTypeJson)) {
             return Some(self.reply("4009000", "[Content-Type]"));
         }
         let timestamp = get(HeaderFormat::JakartaTimestamp);

@@ -168,15 +168,7 @@ async fn a_hostile_server_gets_failing_cases_not_a_crash(
         "{mode:?}: the run took {:?}",
         started.elapsed()
     );
-    assert_eq!(report.exit_code(), 1, "{mode:?} passed");
-    let case = report.cases.iter().find(|c| c.id == case_id).unwrap();
-    assert_eq!(case.verdict, Verdict::Fail);
-    let finding = case
-        .checks
-        .iter()
-        .find(|f| f.check == check && f.verdict == Verdict::Fail)
-        .unwrap_or_else(|| panic!("{mode:?}: no failing {check}: {}", case.message));
-    assert!(finding.to_string().contains(says), "{mode:?}: {finding}");
+    crate::assert_caught(&report, &format!("{mode:?}"), case_id, check, says);
     for c in report.cases.iter().filter(|c| c.verdict == Verdict::Fail) {
         assert!(
             !c.message.is_empty(),

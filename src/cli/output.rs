@@ -1,0 +1,73 @@
+//! What `server` and `client` share at the end of a run: report paths checked
+//! before it, the console summary and the reports after it.
+
+use std::path::Path;
+
+use super::{CliError, Outcome, ReportArgs, write_file};
+use crate::report::Report;
+
+/// Checks, before anything is sent, that each report can be written: its
+/// directory exists, and the path is not a directory.
+pub(super) fn check_report_paths(args: &ReportArgs) -> Result<(), CliError> {
+    let paths = [
+        ("--report-json", &args.report_json),
+        ("--junit", &args.junit),
+        ("--report-html", &args.report_html),
+        ("--report-md", &args.report_md),
+    ];
+    for (flag, path) in paths {
+        let Some(path) = path else { continue };
+        let parent = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        if !parent.is_dir() {
+            return Err(CliError::Flag {
+                flag,
+                reason: format!("{}: no such directory", parent.display()),
+            });
+        }
+        if path.is_dir() {
+            return Err(CliError::Flag {
+                flag,
+                reason: format!("{} is a directory", path.display()),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// Writes the reports asked for.
+fn write_reports(report: &Report, args: &ReportArgs) -> Result<(), CliError> {
+    type Render = fn(&Report) -> String;
+    let outputs: [(&Option<std::path::PathBuf>, Render); 4] = [
+        (&args.report_json, Report::to_json),
+        (&args.junit, Report::to_junit),
+        (&args.report_html, Report::to_html),
+        (&args.report_md, Report::to_markdown),
+    ];
+    for (path, render) in outputs {
+        if let Some(path) = path {
+            write_file(Path::new(path), render(report).as_bytes(), 0o644)?;
+        }
+    }
+    Ok(())
+}
+
+/// The outcome of a finished run: the console summary always, then the
+/// reports; a report that cannot be written is exit 2, after the summary.
+pub(super) fn finish(report: &Report, args: &ReportArgs, note: &str) -> Outcome {
+    let stdout = format!("{note}{}", args.console().render(report));
+    match write_reports(report, args) {
+        Ok(()) => Outcome {
+            stdout,
+            stderr: String::new(),
+            code: report.exit_code(),
+        },
+        Err(e) => Outcome {
+            stdout,
+            stderr: format!("error: {e}\n"),
+            code: 2,
+        },
+    }
+}
