@@ -20,9 +20,15 @@ fn main() {
 fn certify_the_reference_client(bencher: Bencher) {
     let runtime = tokio::runtime::Runtime::new().expect("a tokio runtime");
     bencher.bench_local(|| {
-        let client = Arc::new(ReferenceClient::new(test_signing_key()));
+        let client = Arc::new(ReferenceClient::new(
+            cdm_conformance::Contract::embedded(),
+            test_signing_key(),
+        ));
         let report = runtime
-            .block_on(certify(client, &CertifyOptions::test_defaults()))
+            .block_on(certify(
+                client,
+                &CertifyOptions::test_defaults(cdm_conformance::Contract::embedded()),
+            ))
             .expect("certification runs");
         assert_eq!(report.summary.failed, 0);
         let slowest = report

@@ -24,7 +24,7 @@ fn whole_suite_against_the_local_simulator(bencher: Bencher) {
         .block_on(Simulator::start(config))
         .expect("simulator");
     let target = Target::for_simulator(&sim);
-    let options = RunOptions::local();
+    let options = RunOptions::local(&cdm_conformance::Contract::embedded());
     bencher.bench_local(|| {
         let report = runtime
             .block_on(run_suite(&target, &options))

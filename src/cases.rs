@@ -8,7 +8,7 @@
 //! ```
 //! use cdm_conformance::cases::{catalog, CatalogOptions};
 //!
-//! let cases = catalog(cdm_conformance::Spec::embedded(), &CatalogOptions::default());
+//! let cases = catalog(&cdm_conformance::Contract::embedded(), &CatalogOptions::default());
 //! let case = cases.iter().find(|c| c.id == "header.x_timestamp.utc_z").unwrap();
 //! assert_eq!(case.spec_ref.to_string(), "request header row 3 (X-TIMESTAMP)");
 //! assert_eq!(case.expected_codes(), ["4009001", "4009002", "4019000"]);
@@ -16,6 +16,8 @@
 
 use serde::Serialize;
 
+use crate::contract::{Contract, Mutation};
+use crate::runner::CaseMeta;
 use crate::spec::{Fault, FaultKind, FaultTarget, FieldType, ResponseCode, Spec, SpecRef, Table};
 
 /// A JSON type used for a "another JSON type" case.
@@ -171,15 +173,20 @@ fn other_types(spec: &Spec, field: &str) -> Vec<JsonType> {
 }
 
 /// Every case of the server suite, in the order of `specs/`.
-pub fn catalog(spec: &Spec, options: &CatalogOptions) -> Vec<Case> {
+pub fn catalog(contract: &Contract, options: &CatalogOptions) -> Vec<Case> {
+    let spec = &contract.spec;
     let mut cases = Vec::new();
     let i = &spec.interpretations;
     for e in &i.expectations {
         for fault in &e.faults {
-            let types = match (&fault.target, fault.kind) {
-                (FaultTarget::Body(n), FaultKind::WrongType) => {
-                    other_types(spec, n).into_iter().map(Some).collect()
-                }
+            let types = match (&fault.target, contract.mutation(fault)) {
+                (
+                    FaultTarget::Body(n),
+                    Some(Mutation::Field {
+                        change: crate::contract::FieldChange::WrongType,
+                        ..
+                    }),
+                ) => other_types(spec, n).into_iter().map(Some).collect(),
                 _ => vec![None],
             };
             for json_type in types {
@@ -230,12 +237,22 @@ pub fn catalog(spec: &Spec, options: &CatalogOptions) -> Vec<Case> {
     cases
 }
 
-/// Whether a case id matches a `--cases` pattern: any of its comma-separated
-/// parts is a substring of the id (`x_timestamp`, `header.x_partner_id,business`).
-pub fn matches(pattern: &str, id: &str) -> bool {
-    pattern
-        .split(',')
-        .map(str::trim)
-        .filter(|p| !p.is_empty())
-        .any(|p| id.contains(p))
+impl CaseMeta for Case {
+    fn id(&self) -> &str {
+        &self.id
+    }
+
+    fn spec_ref(&self) -> &SpecRef {
+        &self.spec_ref
+    }
+
+    fn rule(&self) -> &str {
+        &self.rule
+    }
+
+    /// The rate-limit burst runs alone, after every other case: a limit it
+    /// reaches must not spill into their answers.
+    fn alone(&self) -> bool {
+        matches!(self.expect, Expect::SomeOf { .. })
+    }
 }

@@ -13,18 +13,21 @@
 //! and says what was expected and what was seen.
 //!
 //! ```
-//! use cdm_conformance::{Spec, wire::{Credentials, GenerateRequest, SignedRequest, SigningKey, Timestamp}};
+//! use cdm_conformance::Contract;
+//! use cdm_conformance::rules::body::request_body;
+//! use cdm_conformance::wire::{Credentials, SignedRequest, SigningKey, Timestamp};
 //!
-//! let spec = Spec::embedded();
+//! // The built-in spec, compiled once; `Contract::from_dir` loads another.
+//! let contract = Contract::embedded();
 //! let key = SigningKey::from_pem_or_base64(cdm_conformance::TEST_PRIVATE_KEY_PEM)?;
 //! let creds = Credentials::test_defaults();
-//! let body = GenerateRequest::sample("INV-0001", &creds.merchant_id).to_json();
-//! let request = SignedRequest::build(&creds, &key, &body, &Timestamp::now());
+//! let body = contract.sample_body("INV-0001", &creds.merchant_id);
+//! let request = SignedRequest::build(&contract, &creds, &key, &body, &Timestamp::now());
 //!
 //! // The body passes the request body table's checks...
-//! assert!(cdm_conformance::checks::request_body(spec, &body).is_empty());
+//! assert!(request_body(&contract.spec, &body).is_empty());
 //! // ...and the signature verifies over the text the API text prescribes.
-//! let text = cdm_conformance::wire::signing_text(&creds.client_key, request.header("X-TIMESTAMP").unwrap());
+//! let text = contract.signing_text(&creds.client_key, request.header("X-TIMESTAMP").unwrap());
 //! key.verifying_key().verify(&text, request.header("X-SIGNATURE").unwrap())?;
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
@@ -33,12 +36,13 @@
 //!
 //! | module | concern |
 //! |---|---|
-//! | [`spec`], [`schema`] | the API's tables as typed data (`specs/`), JSON Schemas derived from them |
+//! | [`spec`], [`schema`] | a `specs/` directory as typed data, cross-checked; JSON Schemas derived from it |
+//! | [`contract`] | the spec compiled: every fault a typed mutation, or the spec refused at load |
 //! | [`wire`] | X-TIMESTAMP, SHA256withRSA and keys, the exact signed request |
-//! | [`checks`], [`verdict`] | typed checks of bodies and answers; findings as data |
-//! | [`simulator`] | PayCools on wiremock, with scripted cases and deliberate quirks |
-//! | [`cases`], [`runner`], [`transport`] | the server suite: catalog, execution, exchanges |
-//! | [`client`], [`certify`] | clients under certification and their judge |
+//! | [`rules`], [`verdict`] | every rule once (body tables, requests, answers), check ids; findings as data |
+//! | [`cases`], [`certify::scenarios`] | the server suite's cases and certification's scenarios, derived from the contract |
+//! | [`runner`], [`transport`], [`simulator`] | one run loop; the suite's exchanges; the API played on wiremock |
+//! | [`client`], [`certify`] | clients under certification, their driving and judgement |
 //! | [`report`], [`console`], [`redact`] | JSON, JUnit, HTML and Markdown; the terminal; secrets kept out |
 //! | [`cli`], [`profile`] | the command line and its profile file |
 //! | [`testkeys`] | the public test keys of the built-in credentials |
@@ -46,13 +50,14 @@
 
 pub mod cases;
 pub mod certify;
-pub mod checks;
 pub mod cli;
 pub mod client;
 pub mod console;
+pub mod contract;
 pub mod profile;
 pub mod redact;
 pub mod report;
+pub mod rules;
 pub mod runner;
 pub mod schema;
 pub mod simulator;
@@ -62,9 +67,10 @@ pub mod transport;
 pub mod verdict;
 pub mod wire;
 
-pub use checks::Violation;
 pub use client::ClientUnderTest;
+pub use contract::Contract;
 pub use report::Report;
+pub use rules::{CheckId, Violation};
 pub use runner::run_suite;
 pub use simulator::Simulator;
 pub use spec::{ResponseCode, Spec, SpecRef};

@@ -13,7 +13,7 @@ use time::format_description::well_known::Rfc3339;
 
 use crate::cases::Case;
 use crate::redact;
-use crate::spec::{Spec, SpecRef};
+use crate::spec::SpecRef;
 use crate::transport::{Exchange, TransportError};
 use crate::verdict::{Finding, Verdict};
 
@@ -212,12 +212,7 @@ impl CaseReport {
             Verdict::Pass => {
                 let got = findings
                     .iter()
-                    .find(|f| {
-                        matches!(
-                            f.check,
-                            "response_code_expected" | "rate_limit_reached" | "client_outcome"
-                        )
-                    })
+                    .find(|f| f.check.is_headline())
                     .map_or(String::new(), |f| format!("{} as expected; ", f.actual));
                 format!("{got}no check failed")
             }
@@ -318,6 +313,7 @@ impl Report {
     pub fn new(
         mode: &str,
         target: &str,
+        spec_digest: &str,
         cases: Vec<CaseReport>,
         started_at: OffsetDateTime,
         duration: Duration,
@@ -345,7 +341,7 @@ impl Report {
             harness: Harness {
                 name: env!("CARGO_PKG_NAME"),
                 version: env!("CARGO_PKG_VERSION"),
-                spec_digest: Spec::digest(),
+                spec_digest: spec_digest.to_owned(),
             },
             started_at: started_at.format(&Rfc3339).unwrap_or_default(),
             duration_ms: duration.as_millis() as u64,

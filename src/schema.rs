@@ -6,10 +6,10 @@
 //! judgement as the typed checks of [`crate::checks`].
 //!
 //! ```
-//! use cdm_conformance::{schema::BodySchemas, Spec};
+//! use cdm_conformance::{schema::BodySchemas, Contract};
 //! use serde_json::json;
 //!
-//! let schemas = BodySchemas::derive(Spec::embedded()).unwrap();
+//! let schemas = BodySchemas::derive(&Contract::embedded().spec).unwrap();
 //! assert!(schemas.request_errors(&json!({"partnerReferenceNo": "R", "merchantId": "M", "additionalInfo": {}})).is_empty());
 //! assert!(!schemas.request_errors(&json!({"merchantId": "M", "additionalInfo": {}})).is_empty());
 //! ```
@@ -65,23 +65,45 @@ fn property(row: &FieldRow, non_empty: bool) -> Value {
     Value::Object(p)
 }
 
-fn object_schema<'a>(
-    title: &str,
-    rows: impl Iterator<Item = &'a FieldRow> + Clone,
-) -> Map<String, Value> {
-    let properties: Map<String, Value> = rows
-        .clone()
-        .map(|r| {
-            (
-                r.name.clone(),
-                property(r, r.required == Required::Mandatory),
-            )
+/// The direct children of `parent` (`None`: the top level) among `rows`,
+/// by their own (last) name.
+fn children<'a>(
+    rows: &'a [FieldRow],
+    parent: Option<&'a str>,
+) -> impl Iterator<Item = (&'a str, &'a FieldRow)> + Clone {
+    rows.iter()
+        .filter_map(move |r| match (r.name.rsplit_once('.'), parent) {
+            (None, None) => Some((r.name.as_str(), r)),
+            (Some((p, own)), Some(want)) if p == want => Some((own, r)),
+            _ => None,
         })
-        .collect();
-    let required: Vec<&str> = rows
-        .filter(|r| r.required == Required::Mandatory)
-        .map(|r| r.name.as_str())
-        .collect();
+}
+
+/// `properties` and `required` of the object at `parent`, nested objects
+/// described by the rows under them (`amount.value` under `amount`).
+fn members(rows: &[FieldRow], parent: Option<&str>) -> (Map<String, Value>, Vec<String>) {
+    let mut properties = Map::new();
+    let mut required = Vec::new();
+    for (own, row) in children(rows, parent) {
+        let mandatory = row.required == Required::Mandatory;
+        let mut p = property(row, mandatory);
+        if row.ty == FieldType::Object && children(rows, Some(&row.name)).next().is_some() {
+            let (inner, inner_required) = members(rows, Some(&row.name));
+            if let Value::Object(p) = &mut p {
+                p.insert("required".into(), json!(inner_required));
+                p.insert("properties".into(), Value::Object(inner));
+            }
+        }
+        if mandatory {
+            required.push(own.to_owned());
+        }
+        properties.insert(own.to_owned(), p);
+    }
+    (properties, required)
+}
+
+fn object_schema(title: &str, rows: &[FieldRow]) -> Map<String, Value> {
+    let (properties, required) = members(rows, None);
     let mut schema = Map::new();
     schema.insert("$schema".into(), json!(DIALECT));
     schema.insert("title".into(), json!(title));
@@ -96,14 +118,14 @@ fn object_schema<'a>(
 /// Unknown keys are allowed: what a server does with them is reported as info.
 pub fn request_body_schema(spec: &Spec) -> Value {
     let title = format!("{} request body", spec.endpoint.title);
-    Value::Object(object_schema(&title, spec.request_fields.iter()))
+    Value::Object(object_schema(&title, &spec.request_fields))
 }
 
 /// The response body schema: the response body table's rows, the "on success"
-/// rows required (and non-empty) when `responseCode` is the success code.
+/// rows required (and non-empty) when the response code is the success code.
 pub fn response_body_schema(spec: &Spec) -> Value {
     let title = format!("{} response body", spec.endpoint.title);
-    let mut schema = object_schema(&title, spec.response_fields.iter());
+    let mut schema = object_schema(&title, &spec.response_fields);
     let on_success: Vec<&FieldRow> = spec
         .response_fields
         .iter()
@@ -114,11 +136,17 @@ pub fn response_body_schema(spec: &Spec) -> Value {
         .filter(|r| r.ty == FieldType::String)
         .map(|r| (r.name.clone(), json!({"minLength": 1})))
         .collect();
+    let code = &spec.interpretations.roles.response_code;
+    let mut condition = Map::new();
+    condition.insert(
+        code.clone(),
+        json!({"const": spec.success_code().code.as_str()}),
+    );
     schema.insert(
         "if".into(),
         json!({
-            "required": ["responseCode"],
-            "properties": {"responseCode": {"const": spec.success_code().code.as_str()}}
+            "required": [code],
+            "properties": condition,
         }),
     );
     schema.insert(

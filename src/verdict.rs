@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde::Serialize;
 
+use crate::rules::CheckId;
 use crate::spec::SpecRef;
 
 /// A verdict, from best to worst.
@@ -49,8 +50,8 @@ impl fmt::Display for Verdict {
 /// One check's conclusion.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Finding {
-    /// The check's name, e.g. `response_code_expected`.
-    pub check: &'static str,
+    /// The check, e.g. `response_code_expected`.
+    pub check: CheckId,
     /// The verdict.
     pub verdict: Verdict,
     /// The row of the API text the rule comes from.
@@ -64,7 +65,7 @@ pub struct Finding {
 impl Finding {
     /// A finding with these parts.
     pub fn new(
-        check: &'static str,
+        check: CheckId,
         verdict: Verdict,
         spec_ref: SpecRef,
         expected: impl Into<String>,

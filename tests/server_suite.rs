@@ -32,7 +32,10 @@ fn main() {
         unreachable!("parsed the server command")
     };
     let (sim, target, options) = runtime
-        .block_on(prepare_server(&server_args))
+        .block_on(prepare_server(
+            cdm_conformance::Contract::embedded(),
+            &server_args,
+        ))
         .unwrap_or_else(|e| {
             eprintln!("server_suite: {e}");
             std::process::exit(2)
@@ -47,7 +50,7 @@ fn main() {
     // target stops the run with one line and exit 2, as the CLI does,
     // instead of failing every test.
     if sim.is_none() {
-        let valid: Vec<Case> = catalog(cdm_conformance::Spec::embedded(), &options.catalog)
+        let valid: Vec<Case> = catalog(&cdm_conformance::Contract::embedded(), &options.catalog)
             .into_iter()
             .filter(|c| c.id == "request.valid")
             .collect();
@@ -63,7 +66,7 @@ fn main() {
     } else {
         "CDM_BASE_URL"
     };
-    let trials: Vec<Trial> = catalog(cdm_conformance::Spec::embedded(), &options.catalog)
+    let trials: Vec<Trial> = catalog(&cdm_conformance::Contract::embedded(), &options.catalog)
         .into_iter()
         .map(|case: Case| {
             let runtime = runtime.clone();

@@ -8,17 +8,18 @@ use super::{CliError, ClientArgs, Outcome, verifying_key};
 use crate::certify::{CertifyOptions, certify};
 use crate::client::{ClientUnderTest, CommandClient, ReferenceClient};
 use crate::console::{OnCase, Progress};
+use crate::contract::Contract;
 use crate::simulator::test_signing_key;
 use crate::wire::Credentials;
 
 /// Runs `client`.
-pub(super) async fn run(args: &ClientArgs) -> Result<Outcome, CliError> {
+pub(super) async fn run(contract: Arc<Contract>, args: &ClientArgs) -> Result<Outcome, CliError> {
     check_report_paths(&args.reports)?;
     let (c, profile) = args.credentials.merged()?;
     let c = &c;
     let cmd = args.cmd.clone().or(profile.cmd);
     let d = Credentials::test_defaults();
-    let mut options = CertifyOptions::test_defaults();
+    let mut options = CertifyOptions::test_defaults(contract.clone());
     options.credentials = Credentials {
         partner_id: c.partner_id.clone().unwrap_or(d.partner_id),
         client_key: c.client_key.clone().unwrap_or(d.client_key),
@@ -38,17 +39,13 @@ pub(super) async fn run(args: &ClientArgs) -> Result<Outcome, CliError> {
     options.cases = args.reports.cases.clone();
     let client: Arc<dyn ClientUnderTest> = match &cmd {
         Some(cmd) => Arc::new(CommandClient::new(cmd.clone())),
-        None => Arc::new(ReferenceClient::new(test_signing_key())),
+        None => Arc::new(ReferenceClient::new(contract.clone(), test_signing_key())),
     };
-    let total = crate::certify::scenarios(crate::Spec::embedded())
-        .iter()
-        .filter(|s| {
-            options
-                .cases
-                .as_deref()
-                .is_none_or(|p| crate::cases::matches(p, &s.id))
-        })
-        .count();
+    let total = crate::runner::select(
+        crate::certify::scenarios(&contract),
+        options.cases.as_deref(),
+    )
+    .map_or(0, |s| s.len());
     let progress = Progress::new(&args.reports.console(), total, "certification");
     options.on_case = Some(OnCase::progress(&progress));
     let report = certify(client, &options).await;

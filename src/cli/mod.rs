@@ -22,15 +22,17 @@ use std::process::ExitCode;
 
 use clap::{Args, Parser, Subcommand};
 
-use crate::wire::{
-    KeyError, SignatureError, SigningKey, Timestamp, TimestampError, VerifyingKey, signing_text,
-};
+use crate::contract::Contract;
+use crate::wire::{KeyError, SignatureError, SigningKey, Timestamp, TimestampError, VerifyingKey};
 
 /// Conformance harness for PayCools' Generate ATM QRCode API
 /// (POST /v2.0/cdm/cdm-mpm-generate, SNAP service code 90).
 #[derive(Debug, Parser)]
 #[command(name = "cdm-conformance", version, propagate_version = true)]
 pub struct Cli {
+    /// Load the API's tables from this directory (api.toml, interpretations.toml, errata.toml) instead of the built-in specs/
+    #[arg(long, global = true, value_name = "DIR", env = "CDM_SPEC")]
+    pub spec: Option<PathBuf>,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -350,6 +352,9 @@ pub enum CliError {
         /// The flags missing.
         missing: String,
     },
+    /// `--spec` could not be loaded.
+    #[error("--spec: {0}")]
+    Spec(#[from] crate::spec::SpecError),
     /// The suite could not run.
     #[error("{0}")]
     Run(#[from] crate::runner::RunError),
@@ -413,13 +418,13 @@ pub struct Outcome {
     pub code: u8,
 }
 
-fn sign(args: &SignArgs) -> Result<Outcome, CliError> {
+fn sign(contract: &Contract, args: &SignArgs) -> Result<Outcome, CliError> {
     let key = signing_key("--private-key", &args.private_key)?;
     let timestamp = match &args.timestamp {
         Some(ts) => Timestamp::parse(ts)?,
         None => Timestamp::now(),
     };
-    let signature = key.sign(&signing_text(&args.client_key, timestamp.as_str()));
+    let signature = key.sign(&contract.signing_text(&args.client_key, timestamp.as_str()));
     Ok(Outcome {
         stdout: format!("X-TIMESTAMP: {timestamp}\nX-SIGNATURE: {signature}\n"),
         stderr: String::new(),
@@ -427,9 +432,9 @@ fn sign(args: &SignArgs) -> Result<Outcome, CliError> {
     })
 }
 
-fn verify(args: &VerifyArgs) -> Result<Outcome, CliError> {
+fn verify(contract: &Contract, args: &VerifyArgs) -> Result<Outcome, CliError> {
     let key = verifying_key("--public-key", &args.public_key)?;
-    let text = signing_text(&args.client_key, &args.timestamp);
+    let text = contract.signing_text(&args.client_key, &args.timestamp);
     let invalid = |reason: String| Outcome {
         stdout: format!("invalid: {reason}\n"),
         stderr: String::new(),
@@ -507,13 +512,14 @@ fn keygen(args: &KeygenArgs) -> Result<Outcome, CliError> {
 
 /// Runs a parsed command line.
 pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
+    let contract = Contract::load(cli.spec.as_deref())?;
     match &cli.command {
-        Command::Sign(args) => sign(args),
-        Command::Verify(args) => verify(args),
+        Command::Sign(args) => sign(&contract, args),
+        Command::Verify(args) => verify(&contract, args),
         Command::Keygen(args) => keygen(args),
-        Command::Server(args) => runtime()?.block_on(server::run(args)),
-        Command::Simulate(args) => runtime()?.block_on(simulate::run(args)),
-        Command::Client(args) => runtime()?.block_on(client::run(args)),
+        Command::Server(args) => runtime()?.block_on(server::run(contract, args)),
+        Command::Simulate(args) => runtime()?.block_on(simulate::run(contract, args)),
+        Command::Client(args) => runtime()?.block_on(client::run(contract, args)),
     }
 }
 

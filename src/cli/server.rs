@@ -1,10 +1,12 @@
 //! `server`: the server suite against --base-url or the built-in simulator.
 
 use std::num::NonZeroU32;
+use std::sync::Arc;
 
 use super::output::{check_report_paths, finish};
 use super::{CliError, CredentialArgs, Outcome, ServerArgs, signing_key};
 use crate::console::{OnCase, Progress};
+use crate::contract::Contract;
 use crate::runner::{RunOptions, Target, run_suite};
 use crate::simulator::{SimConfig, Simulator, test_signing_key};
 use crate::wire::Credentials;
@@ -84,7 +86,7 @@ pub type Prepared = (Option<Simulator>, Target, RunOptions);
 
 /// Resolves `server`'s flags and variables into a target and options,
 /// starting the built-in simulator when there is no --base-url.
-pub async fn prepare(args: &ServerArgs) -> Result<Prepared, CliError> {
+pub async fn prepare(contract: Arc<Contract>, args: &ServerArgs) -> Result<Prepared, CliError> {
     let (credentials, profile) = args.credentials.merged()?;
     let args = &ServerArgs {
         base_url: args.base_url.clone().or(profile.base_url),
@@ -97,8 +99,8 @@ pub async fn prepare(args: &ServerArgs) -> Result<Prepared, CliError> {
         ca_bundle: args.ca_bundle.clone().or(profile.ca_bundle),
     };
     let mut options = match &args.base_url {
-        Some(_) => RunOptions::staging(),
-        None => RunOptions::local(),
+        Some(_) => RunOptions::staging(&contract),
+        None => RunOptions::local(&contract),
     };
     options.cases = args.reports.cases.clone();
     options.catalog.include_rate_limit = args.include_rate_limit;
@@ -116,6 +118,7 @@ pub async fn prepare(args: &ServerArgs) -> Result<Prepared, CliError> {
             let (credentials, key) = required(&args.credentials)?;
             let key = signing_key("--private-key", &key)?;
             let target = Target {
+                contract,
                 base_url,
                 credentials,
                 key,
@@ -130,11 +133,12 @@ pub async fn prepare(args: &ServerArgs) -> Result<Prepared, CliError> {
                 Some(k) => signing_key("--private-key", k)?,
                 None => test_signing_key(),
             };
-            let mut config = SimConfig::test_defaults();
+            let mut config = SimConfig::for_contract(contract.clone());
             config.credentials = over_defaults(&args.credentials);
             config.public_key = key.verifying_key();
             let sim = Simulator::start(config).await?;
             let target = Target {
+                contract,
                 base_url: sim.base_url(),
                 credentials: sim.config().credentials.clone(),
                 key,
@@ -146,18 +150,14 @@ pub async fn prepare(args: &ServerArgs) -> Result<Prepared, CliError> {
 }
 
 /// Runs `server`.
-pub(super) async fn run(args: &ServerArgs) -> Result<Outcome, CliError> {
+pub(super) async fn run(contract: Arc<Contract>, args: &ServerArgs) -> Result<Outcome, CliError> {
     check_report_paths(&args.reports)?;
-    let (_sim, target, mut options) = prepare(args).await?;
-    let total = crate::cases::catalog(crate::Spec::embedded(), &options.catalog)
-        .iter()
-        .filter(|c| {
-            options
-                .cases
-                .as_deref()
-                .is_none_or(|p| crate::cases::matches(p, &c.id))
-        })
-        .count();
+    let (_sim, target, mut options) = prepare(contract, args).await?;
+    let total = crate::runner::select(
+        crate::cases::catalog(&target.contract, &options.catalog),
+        options.cases.as_deref(),
+    )
+    .map_or(0, |c| c.len());
     let progress = Progress::new(&args.reports.console(), total, "server suite");
     options.on_case = Some(OnCase::progress(&progress));
     let report = run_suite(&target, &options).await;

@@ -30,7 +30,10 @@ fn write_err(path: &std::path::Path) -> impl Fn(std::io::Error) -> CliError + '_
 }
 
 /// Runs `simulate`.
-pub(super) async fn run(args: &SimulateArgs) -> Result<Outcome, CliError> {
+pub(super) async fn run(
+    contract: std::sync::Arc<crate::contract::Contract>,
+    args: &SimulateArgs,
+) -> Result<Outcome, CliError> {
     let (c, _) = args.credentials.merged()?;
     let c = &c;
     let credentials = Credentials {
@@ -76,7 +79,13 @@ pub(super) async fn run(args: &SimulateArgs) -> Result<Outcome, CliError> {
             (key.verifying_key(), Some(private))
         }
     };
-    let mut config = SimConfig::test_defaults();
+    let partner_header = contract
+        .header(crate::spec::HeaderFormat::Identifier)
+        .unwrap_or("partner id")
+        .to_owned();
+    let merchant_field = contract.roles().merchant.clone();
+    let title = contract.endpoint().title.clone();
+    let mut config = SimConfig::for_contract(contract);
     config.credentials = credentials.clone();
     config.public_key = public_key;
     config.quirks = args.quirk.clone();
@@ -132,8 +141,8 @@ pub(super) async fn run(args: &SimulateArgs) -> Result<Outcome, CliError> {
     };
     // The banner goes out at once; the simulator then runs until Ctrl-C.
     println!(
-        "PayCools simulator listening on {base}\n\
-         accepts:\n  X-PARTNER-ID  {}\n  client key    {}\n  access token  {} (in full in credentials.env)\n  merchantId    {}\n  {key_line}\n\
+        "PayCools simulator ({title}) listening on {base}\n\
+         accepts:\n  {partner_header:<13} {}\n  client key    {}\n  access token  {} (in full in credentials.env)\n  {merchant_field:<13} {}\n  {key_line}\n\
          credentials:   {}{quirks}\n\
          try:           (set -a; . {}; cdm-conformance server{try_extra})\n\
          Ctrl-C stops it.",

@@ -1,4 +1,4 @@
-//! A vendor's adapter, run by the protocol of CONTRACT.md section 4.
+//! A vendor's adapter, run by the adapter protocol (README, "The adapter protocol").
 //!
 //! `sh -c CMD` once per case, in the harness's environment plus `CDM_BASE_URL`,
 //! `CDM_PARTNER_ID`, `CDM_CLIENT_KEY`, `CDM_ACCESS_TOKEN`, `CDM_REQUEST` and
@@ -153,7 +153,7 @@ impl CommandClient {
                 "the client did not finish within {} s",
                 inv.deadline.as_secs()
             )),
-            Ok(_) => parse_outcome(&stdout_text).map_err(|reason| {
+            Ok(_) => parse_outcome(&stdout_text, &inv.success_fields).map_err(|reason| {
                 // Say how it ended, and its first complaint, on the same line.
                 let first = stderr_text.lines().find(|l| !l.trim().is_empty());
                 match first {

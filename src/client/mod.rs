@@ -4,8 +4,8 @@
 //! [`Invocation`] (base URL, credentials, the body to send) it makes the call
 //! and reports a [`ClientOutcome`]. Two implementations ship:
 //!
-//! - [`CommandClient`] runs a vendor's adapter, in any language, by CONTRACT.md
-//!   section 4: `sh -c CMD` with `CDM_*` variables, the outcome as the last
+//! - [`CommandClient`] runs a vendor's adapter, in any language, by the adapter
+//!   protocol of the README: `sh -c CMD` with `CDM_*` variables, the outcome as the last
 //!   line of standard output;
 //! - [`ReferenceClient`] is the project's own client in Rust, on the wire
 //!   format of [`crate::wire`]; it passes every certification case.
@@ -20,8 +20,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
+use serde::Serialize;
+use serde_json::{Map, Value};
 
 pub use command::CommandClient;
 pub use reference::{Flaw, ReferenceClient};
@@ -41,6 +41,9 @@ pub struct Invocation {
     pub access_token: String,
     /// The body the client must send (`CDM_REQUEST`).
     pub request: Value,
+    /// The response fields a success outcome reports, by name (the API's
+    /// success fields).
+    pub success_fields: Vec<String>,
     /// How long the client may take before it is stopped.
     pub deadline: Duration,
 }
@@ -58,32 +61,34 @@ impl std::fmt::Debug for Invocation {
 
 /// What a client reports: the last line of its standard output, as JSON.
 ///
+/// A success carries the API's success fields by name:
+/// `{"outcome":"success","cdmReferenceId":"...","cdmQrcode":"...","status":"ACTIVE"}`
+/// for the built-in spec. A failure carries the code received, or null.
+///
 /// ```
-/// use cdm_conformance::client::ClientOutcome;
+/// use cdm_conformance::client::{parse_outcome, ClientOutcome};
 /// let line = r#"{"outcome":"failed","responseCode":"4009001"}"#;
 /// assert_eq!(
-///     serde_json::from_str::<ClientOutcome>(line).unwrap(),
+///     parse_outcome(line, &[]).unwrap(),
 ///     ClientOutcome::Failed { response_code: Some("4009001".into()) }
 /// );
+/// let line = r#"{"outcome":"success","id":"R-1","extra":"ignored"}"#;
+/// let ClientOutcome::Success { fields } = parse_outcome(line, &["id".into()]).unwrap() else { panic!() };
+/// assert_eq!(serde_json::to_string(&fields).unwrap(), r#"{"id":"R-1"}"#);
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "outcome", rename_all = "lowercase")]
 pub enum ClientOutcome {
-    /// The QR code was generated.
-    #[serde(rename_all = "camelCase")]
+    /// The call succeeded.
     Success {
-        /// `cdmReferenceId` as received.
-        cdm_reference_id: String,
-        /// `cdmQrcode` as received.
-        cdm_qrcode: String,
-        /// `status` as received.
-        status: String,
+        /// Each success field as received, in the table's order.
+        #[serde(flatten)]
+        fields: Map<String, Value>,
     },
     /// The process was marked failed.
     #[serde(rename_all = "camelCase")]
     Failed {
         /// The code received, if any.
-        #[serde(default)]
         response_code: Option<String>,
     },
 }
@@ -116,10 +121,11 @@ fn outcome_or_reason<S: serde::Serializer>(
 }
 
 /// Parses the outcome line from a client's standard output: its last
-/// non-empty line must be one JSON object of the protocol. A success with a
-/// field missing or null still counts as a success (with that field empty),
-/// so that a client reporting success from a broken answer is judged for it.
-pub fn parse_outcome(stdout: &str) -> Result<ClientOutcome, String> {
+/// non-empty line must be one JSON object of the protocol. A success reads
+/// `success_fields` by name; one missing or null still counts as a success
+/// (with that field empty), so that a client reporting success from a
+/// broken answer is judged for it.
+pub fn parse_outcome(stdout: &str, success_fields: &[String]) -> Result<ClientOutcome, String> {
     let Some(line) = stdout.lines().rev().find(|l| !l.trim().is_empty()) else {
         return Err("no outcome line: standard output is empty".into());
     };
@@ -130,18 +136,15 @@ pub fn parse_outcome(stdout: &str) -> Result<ClientOutcome, String> {
             shown()
         )
     })?;
-    let text = |k: &str| {
-        value
-            .get(k)
-            .and_then(Value::as_str)
-            .unwrap_or_default()
-            .to_owned()
-    };
     match value.get("outcome").and_then(Value::as_str) {
         Some("success") => Ok(ClientOutcome::Success {
-            cdm_reference_id: text("cdmReferenceId"),
-            cdm_qrcode: text("cdmQrcode"),
-            status: text("status"),
+            fields: success_fields
+                .iter()
+                .map(|k| {
+                    let v = value.get(k).and_then(Value::as_str).unwrap_or_default();
+                    (k.clone(), Value::from(v))
+                })
+                .collect(),
         }),
         Some("failed") => match value.get("responseCode") {
             None | Some(Value::Null) => Ok(ClientOutcome::Failed {

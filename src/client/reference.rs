@@ -1,25 +1,30 @@
-//! The project's reference client: the API as CONTRACT.md section 5 reads it.
+//! The project's reference client: the API as the project reads it (`specs/`).
 //!
 //! It signs every attempt afresh (Jakarta timestamp, SHA256withRSA over
-//! `CLIENT_KEY|X-TIMESTAMP`), gives up on an attempt after the 8 s expected
-//! timeout, and follows each answer's policy from `specs/`: a success is
-//! reported with its fields; a 4xx code is reported at once (4299000 may be
-//! retried); 5009000 and 5009001 may be retried; no answer in time or an
-//! unexpected one must be retried. Retries wait one second (so each carries a
+//! the signing text), gives up on an attempt after the endpoint's expected
+//! timeout, and follows each answer's policy from the contract: a success
+//! is reported with its success fields; a code that must not be resent is
+//! reported at once; a code that may be retried is retried; no answer in
+//! time or an unexpected one (judged by the response rules) must be
+//! retried. Retries wait one second (so each carries a
 //! later timestamp) and stop after [`ReferenceClient::max_retries`].
 //!
 //! [`Flaw`]s make it break one rule on purpose, for the proof of power.
 
 use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
 
 use super::{ClientFuture, ClientOutcome, ClientRun, ClientUnderTest, Invocation};
-use crate::checks;
-use crate::spec::{ClientPolicy, Spec};
+use crate::contract::Contract;
+use crate::rules::body::response_body;
+use crate::rules::response::parse_response;
+use crate::spec::{ClientPolicy, FieldType, HeaderFormat};
 use crate::transport::Transport;
 use crate::wire::timestamp::render_at_offset;
-use crate::wire::{Credentials, SignedRequest, SigningKey, Timestamp, signing_text};
+use crate::wire::{Credentials, SignedRequest, SigningKey, Timestamp};
 
 /// One rule the reference client breaks on purpose (for the harness's own tests).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize)]
@@ -29,7 +34,7 @@ pub enum Flaw {
     UtcTimestamp,
     /// X-TIMESTAMP with milliseconds.
     MillisecondTimestamp,
-    /// Signs `X-PARTNER-ID|X-TIMESTAMP` instead of `CLIENT_KEY|X-TIMESTAMP`.
+    /// Signs the partner id in place of the client key.
     WrongSigningText,
     /// Signs with SHA-512 instead of SHA-256.
     WrongHash,
@@ -41,13 +46,13 @@ pub enum Flaw {
     RetriesForever,
     /// Never retries.
     NeverRetries,
-    /// Reports success from a 2009000 without cdmQrcode.
+    /// Reports success from a success answer that lacks a success field.
     SucceedsOnMalformed,
     /// Panics on an unexpected answer.
     CrashesOnUnexpected,
-    /// Reports a cdmQrcode other than the one received.
-    WrongQrcode,
-    /// Uses a new partnerReferenceNo on each retry.
+    /// Reports the last text success field (cdmQrcode here) reversed.
+    WrongSuccessValue,
+    /// Uses a new idempotency key on each retry.
     NewReferenceOnRetry,
     /// Resends the identical request once after a 4xx code.
     ResendsAfter4xx,
@@ -55,7 +60,7 @@ pub enum Flaw {
     NoAttemptTimeout,
     /// Reuses the first attempt's timestamp and signature on retries.
     StaleRetryTimestamp,
-    /// Sends numbers in additionalInfo as JSON numbers where strings were given.
+    /// Sends numeric strings of the body as JSON numbers.
     ChangesJsonTypes,
 }
 
@@ -72,7 +77,7 @@ impl Flaw {
         Flaw::NeverRetries,
         Flaw::SucceedsOnMalformed,
         Flaw::CrashesOnUnexpected,
-        Flaw::WrongQrcode,
+        Flaw::WrongSuccessValue,
         Flaw::NewReferenceOnRetry,
         Flaw::ResendsAfter4xx,
         Flaw::NoAttemptTimeout,
@@ -84,6 +89,7 @@ impl Flaw {
 /// The reference client.
 #[derive(Debug, Clone)]
 pub struct ReferenceClient {
+    contract: Arc<Contract>,
     key: SigningKey,
     flaws: Vec<Flaw>,
     /// Retries after an answer that allows or requires them (at most 3 by the contract).
@@ -99,9 +105,10 @@ enum Answer {
 }
 
 impl ReferenceClient {
-    /// A faithful client signing with `key`.
-    pub fn new(key: SigningKey) -> ReferenceClient {
+    /// A faithful client of `contract`'s API, signing with `key`.
+    pub fn new(contract: Arc<Contract>, key: SigningKey) -> ReferenceClient {
         ReferenceClient {
+            contract,
             key,
             flaws: Vec::new(),
             max_retries: 2,
@@ -124,7 +131,7 @@ impl ReferenceClient {
         if self.flaw(Flaw::UtcTimestamp) {
             render_at_offset(now.instant(), time::UtcOffset::UTC)
         } else if self.flaw(Flaw::MillisecondTimestamp) {
-            format!("{}.000+07:00", &now.as_str()[..19])
+            format!("{}.000{}", &now.as_str()[..19], &now.as_str()[19..])
         } else {
             now.to_string()
         }
@@ -136,6 +143,7 @@ impl ReferenceClient {
         body: &Value,
         stale: Option<&(String, String)>,
     ) -> (SignedRequest, (String, String)) {
+        let contract = &self.contract;
         let creds = Credentials {
             partner_id: inv.partner_id.clone(),
             client_key: inv.client_key.clone(),
@@ -143,7 +151,7 @@ impl ReferenceClient {
             merchant_id: String::new(),
         };
         let ts = Timestamp::now();
-        let mut request = SignedRequest::build(&creds, &self.key, body, &ts);
+        let mut request = SignedRequest::build(contract, &creds, &self.key, body, &ts);
         let (timestamp, signature) = match stale {
             Some(pair) => pair.clone(),
             None => {
@@ -153,7 +161,7 @@ impl ReferenceClient {
                 } else {
                     &inv.client_key
                 };
-                let text = signing_text(signed_key, &timestamp);
+                let text = contract.signing_text(signed_key, &timestamp);
                 let signature = if self.flaw(Flaw::WrongHash) {
                     self.key.sign_with_wrong_hash(&text)
                 } else {
@@ -162,19 +170,25 @@ impl ReferenceClient {
                 (timestamp, signature)
             }
         };
-        request.set_header("X-TIMESTAMP", timestamp.clone());
-        request.set_header("X-SIGNATURE", signature.clone());
+        let header = |f| contract.header(f).unwrap_or_default();
+        request.set_header(header(HeaderFormat::JakartaTimestamp), timestamp.clone());
+        request.set_header(header(HeaderFormat::RsaSignature), signature.clone());
         if self.flaw(Flaw::NoPartnerIdHeader) {
-            request.remove_header("X-PARTNER-ID");
+            request.remove_header(header(HeaderFormat::Identifier));
         }
         if self.flaw(Flaw::LowercaseBearer) {
-            request.set_header("Authorization", format!("bearer {}", inv.access_token));
+            let prefix = contract.wire().authorization_prefix.to_lowercase();
+            request.set_header(
+                header(HeaderFormat::BearerToken),
+                format!("{prefix}{}", inv.access_token),
+            );
         }
         (request, (timestamp, signature))
     }
 
-    fn classify(&self, spec: &Spec, received: &crate::transport::Received) -> Answer {
-        let parsed = checks::parse_response(spec, received);
+    fn classify(&self, received: &crate::transport::Received) -> Answer {
+        let spec = &self.contract.spec;
+        let parsed = parse_response(spec, received);
         let Ok(parsed) = parsed else {
             return Answer::Retry(None);
         };
@@ -184,30 +198,40 @@ impl ReferenceClient {
         let Some(policy) = spec.client_policy(&code) else {
             return Answer::Retry(Some(code.to_string()));
         };
-        let fields = |name: &str| {
-            parsed
-                .body
-                .get(name)
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned()
-        };
         match policy {
             ClientPolicy::Done => {
                 let malformed =
-                    !checks::response_body(spec, &Value::Object(parsed.body.clone())).is_empty();
+                    !response_body(spec, &Value::Object(parsed.body.clone())).is_empty();
                 if malformed && !self.flaw(Flaw::SucceedsOnMalformed) {
                     return Answer::Retry(Some(code.to_string()));
                 }
-                let mut qrcode = fields("cdmQrcode");
-                if self.flaw(Flaw::WrongQrcode) {
-                    qrcode = qrcode.chars().rev().collect();
+                let mut fields: Map<String, Value> = spec
+                    .success_fields()
+                    .map(|f| {
+                        let v = parsed
+                            .body
+                            .get(&f.name)
+                            .and_then(Value::as_str)
+                            .unwrap_or_default();
+                        (f.name.clone(), Value::from(v))
+                    })
+                    .collect();
+                if self.flaw(Flaw::WrongSuccessValue)
+                    && let Some(last) = spec
+                        .success_fields()
+                        .filter(|f| f.ty == FieldType::String)
+                        .last()
+                    && let Some(v) = fields.get_mut(&last.name)
+                {
+                    *v = Value::from(
+                        v.as_str()
+                            .unwrap_or_default()
+                            .chars()
+                            .rev()
+                            .collect::<String>(),
+                    );
                 }
-                Answer::Success(ClientOutcome::Success {
-                    cdm_reference_id: fields("cdmReferenceId"),
-                    cdm_qrcode: qrcode,
-                    status: fields("status"),
-                })
+                Answer::Success(ClientOutcome::Success { fields })
             }
             ClientPolicy::NoResend => Answer::Final(Some(code.to_string())),
             ClientPolicy::MayRetry | ClientPolicy::MustRetry => {
@@ -218,7 +242,8 @@ impl ReferenceClient {
 
     async fn call(&self, inv: &Invocation) -> ClientRun {
         let started = Instant::now();
-        let spec = Spec::embedded();
+        let spec = &self.contract.spec;
+        let roles = self.contract.roles();
         let attempt_timeout = if self.flaw(Flaw::NoAttemptTimeout) {
             Duration::from_secs(60)
         } else {
@@ -234,16 +259,8 @@ impl ReferenceClient {
             }
         };
         let mut body = inv.request.clone();
-        if self.flaw(Flaw::ChangesJsonTypes)
-            && let Some(info) = body
-                .get_mut("additionalInfo")
-                .and_then(Value::as_object_mut)
-        {
-            for value in info.values_mut() {
-                if let Some(n) = value.as_str().and_then(|s| s.parse::<u64>().ok()) {
-                    *value = Value::from(n);
-                }
-            }
+        if self.flaw(Flaw::ChangesJsonTypes) {
+            numbers_for_numeric_strings(&mut body);
         }
         let max_retries = if self.flaw(Flaw::RetriesForever) {
             1_000
@@ -257,11 +274,16 @@ impl ReferenceClient {
         let mut attempt = 0u32;
         let outcome = loop {
             attempt += 1;
-            if self.flaw(Flaw::NewReferenceOnRetry) && attempt > 1 {
-                body["partnerReferenceNo"] = Value::from(format!(
-                    "{}-retry{attempt}",
-                    inv.request["partnerReferenceNo"].as_str().unwrap_or("ref")
-                ));
+            if self.flaw(Flaw::NewReferenceOnRetry)
+                && attempt > 1
+                && let Some(o) = body.as_object_mut()
+            {
+                let first = self.contract.reference_of(&inv.request).unwrap_or("ref");
+                crate::contract::set_at(
+                    o,
+                    &roles.idempotency_key,
+                    Value::from(format!("{first}-retry{attempt}")),
+                );
             }
             let stale = if self.flaw(Flaw::StaleRetryTimestamp) {
                 first_signature.as_ref()
@@ -272,7 +294,7 @@ impl ReferenceClient {
             first_signature.get_or_insert(signed);
             let exchange = transport.send(&inv.base_url, &request).await;
             let answer = match &exchange.outcome {
-                Ok(received) => self.classify(spec, received),
+                Ok(received) => self.classify(received),
                 Err(e) => {
                     log.push_str(&format!("attempt {attempt}: {e}\n"));
                     Answer::Retry(None)
@@ -323,5 +345,20 @@ impl ClientUnderTest for ReferenceClient {
 
     fn run<'a>(&'a self, invocation: &'a Invocation) -> ClientFuture<'a> {
         Box::pin(self.call(invocation))
+    }
+}
+
+/// Every string of the body that reads as a whole number becomes a JSON
+/// number (the flaw of a client that loses the types it was given).
+fn numbers_for_numeric_strings(value: &mut Value) {
+    match value {
+        Value::Object(o) => o.values_mut().for_each(numbers_for_numeric_strings),
+        Value::Array(a) => a.iter_mut().for_each(numbers_for_numeric_strings),
+        Value::String(s) => {
+            if let Ok(n) = s.parse::<u64>() {
+                *value = Value::from(n);
+            }
+        }
+        _ => {}
     }
 }

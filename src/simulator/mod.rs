@@ -32,13 +32,19 @@ use wiremock::{Mock, MockServer, Respond, ResponseTemplate, matchers::any};
 
 pub use quirks::Quirk;
 
-use crate::checks::{self, Rule};
-use crate::spec::{HeaderFormat, ResponseCode, Spec};
-use crate::wire::{Credentials, SigningKey, Timestamp, VerifyingKey, signing_text};
+use crate::contract::Contract;
+use crate::rules::Rule;
+use crate::rules::request::{self as request_rules, Breach, Breached, Expected};
+use crate::spec::{FieldType, ResponseCode, value_at};
+use crate::wire::{Credentials, SigningKey, Timestamp, VerifyingKey};
+
+pub use crate::rules::request::Incoming;
 
 /// How the simulator behaves.
 #[derive(Debug, Clone)]
 pub struct SimConfig {
+    /// The API it plays.
+    pub contract: Arc<Contract>,
     /// The credentials it accepts.
     pub credentials: Credentials,
     /// The partner's public key, to verify X-SIGNATURE.
@@ -68,9 +74,15 @@ pub enum SimError {
 }
 
 impl SimConfig {
-    /// The built-in test credentials and keys (public: for tests and trials only).
+    /// The built-in API, test credentials and keys (public: for tests and trials only).
     pub fn test_defaults() -> SimConfig {
+        SimConfig::for_contract(Contract::embedded())
+    }
+
+    /// Another API, with the test credentials and keys.
+    pub fn for_contract(contract: Arc<Contract>) -> SimConfig {
         SimConfig {
+            contract,
             credentials: Credentials::test_defaults(),
             public_key: test_signing_key().verifying_key(),
             rate_burst: NonZeroU32::new(200).unwrap_or(NonZeroU32::MIN),
@@ -92,28 +104,6 @@ pub fn test_signing_key() -> SigningKey {
     // The embedded test key is checked by the test suite; it always parses.
     SigningKey::from_pem_or_base64(crate::testkeys::PARTNER_PRIVATE_KEY_PEM)
         .unwrap_or_else(|e| unreachable!("embedded test key: {e}"))
-}
-
-/// A received request, reduced to what the simulator reads.
-#[derive(Debug, Clone)]
-pub struct Incoming {
-    /// The method.
-    pub method: String,
-    /// The path.
-    pub path: String,
-    /// Header names (lower case) and values; a value that is not UTF-8 is `None`.
-    pub headers: Vec<(String, Option<String>)>,
-    /// The body.
-    pub body: Vec<u8>,
-}
-
-impl Incoming {
-    fn header(&self, name: &str) -> Option<Option<&str>> {
-        self.headers
-            .iter()
-            .find(|(n, _)| n.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_deref())
-    }
 }
 
 /// What the simulator answers.
@@ -188,7 +178,7 @@ struct State {
 /// The simulator's logic, independent of the HTTP server it runs in.
 pub struct Engine {
     config: SimConfig,
-    spec: &'static Spec,
+    contract: Arc<Contract>,
     state: Mutex<State>,
     limiter: DefaultDirectRateLimiter,
 }
@@ -201,19 +191,13 @@ impl std::fmt::Debug for Engine {
     }
 }
 
-fn code(text: &str) -> ResponseCode {
-    // Only called with codes of the table; a typo fails every simulator test.
-    text.parse()
-        .unwrap_or_else(|_| unreachable!("{text} is a 7-digit code"))
-}
-
 impl Engine {
     /// An engine with this configuration.
     pub fn new(config: SimConfig) -> Engine {
         let quota = Quota::per_second(config.rate_per_second).allow_burst(config.rate_burst);
         Engine {
+            contract: config.contract.clone(),
             config,
-            spec: Spec::embedded(),
             state: Mutex::new(State {
                 references: HashMap::new(),
                 issued: 0,
@@ -228,11 +212,11 @@ impl Engine {
         self.config.quirks.contains(&q)
     }
 
-    fn reply(&self, code_text: &str, detail: &str) -> Reply {
-        let code = code(code_text);
+    fn reply(&self, code: ResponseCode, detail: &str) -> Reply {
         let base = self
+            .contract
             .spec
-            .response_code(code_text)
+            .response_code(code.as_str())
             .map_or("Unknown", |r| r.message_prefix());
         let message = match detail {
             "" => base.to_owned(),
@@ -246,22 +230,45 @@ impl Engine {
     }
 
     fn field_error(&self, rule: Rule, field: &str) -> Reply {
+        let answers = &self.contract.spec.interpretations.simulator;
         if self.quirk(Quirk::UndefinedCode) {
             return Reply {
-                code: code("4009099"),
+                code: answers.invalid_field.with_case(*b"99"),
                 message: format!("Invalid Field {field}"),
                 success: None,
             };
         }
-        match rule {
-            Rule::Missing if self.quirk(Quirk::WrongCodeForMissingField) => {
-                self.reply("4009001", &format!("[{field}]"))
+        let code = match rule {
+            Rule::Missing if self.quirk(Quirk::WrongCodeForMissingField) => answers.invalid_field,
+            Rule::Missing | Rule::Null | Rule::Empty => answers.missing_field,
+            _ => answers.invalid_field,
+        };
+        self.reply(code, &format!("[{field}]"))
+    }
+
+    /// The answer to a broken request rule.
+    fn refuse(&self, b: &Breached) -> Reply {
+        let answers = &self.contract.spec.interpretations.simulator;
+        let subject = b.subject.as_deref().unwrap_or_default();
+        let (code, detail) = match b.breach {
+            Breach::MethodOrPath => (answers.bad_request, "[unsupported method or path]".into()),
+            Breach::BodyNotJson => (answers.bad_request, "[body is not JSON]".into()),
+            Breach::BodyNotObject => (answers.bad_request, "[body is not a JSON object]".into()),
+            Breach::NotJsonMediaType => (answers.bad_request, format!("[{subject}]")),
+            Breach::HeaderMissing => (answers.missing_field, format!("[{subject}]")),
+            Breach::HeaderNotText
+            | Breach::HeaderTooLong
+            | Breach::MalformedTimestamp
+            | Breach::TimestampDrift
+            | Breach::BodyDiffers => (answers.invalid_field, format!("[{subject}]")),
+            Breach::UnknownPartner => (answers.unauthorized, "Unknown partner".into()),
+            Breach::BadSignature => (answers.unauthorized, "Invalid signature".into()),
+            Breach::NoAuthorizationPrefix | Breach::UnknownToken => {
+                (answers.invalid_token, String::new())
             }
-            Rule::Missing | Rule::Null | Rule::Empty => {
-                self.reply("4009002", &format!("[{field}]"))
-            }
-            _ => self.reply("4009001", &format!("[{field}]")),
-        }
+            Breach::BodyField(rule) => return self.field_error(rule, subject),
+        };
+        self.reply(code, &detail)
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
@@ -345,7 +352,7 @@ impl Engine {
             drop(state);
             return self.play(req, Step::Normal);
         };
-        let endpoint = &self.spec.endpoint;
+        let endpoint = self.contract.endpoint();
         let on_endpoint = format!("/{tail}") == endpoint.path
             && req.method.eq_ignore_ascii_case(&endpoint.method);
         let step = {
@@ -387,13 +394,13 @@ impl Engine {
         match step {
             Step::Normal => self.render(self.decide(req)),
             Step::Code(code) => {
-                let mut reply = self.reply(code.as_str(), "");
-                if code == self.spec.success_code().code {
+                let mut reply = self.reply(code, "");
+                if code == self.contract.success_code() {
                     reply = match self.decide(req) {
                         r if r.success.is_some() => r,
                         _ => {
                             let mut r = reply;
-                            r.success = Some(self.success_fields(0));
+                            r.success = Some(self.success_fields("", 0));
                             r
                         }
                     };
@@ -417,16 +424,14 @@ impl Engine {
                     // A held success carries values of its own, never stored
                     // for replay: a client that reports them reported the
                     // late answer, and the judge can tell.
-                    Step::Code(code) if code == self.spec.success_code().code => {
+                    Step::Code(code) if code == self.contract.success_code() => {
                         let n = {
                             let mut state = self.lock();
                             state.issued += 1;
                             state.issued
                         };
-                        let mut reply = self.reply(code.as_str(), "");
-                        let mut fields = self.success_fields(n);
-                        fields.insert("cdmReferenceId".into(), json!(format!("CDMLATE{n:010}")));
-                        reply.success = Some(fields);
+                        let mut reply = self.reply(code, "");
+                        reply.success = Some(self.success_fields("LATE", n));
                         self.render(reply)
                     }
                     other => self.play(req, other),
@@ -437,65 +442,90 @@ impl Engine {
         }
     }
 
-    fn success_fields(&self, n: u64) -> Map<String, Value> {
+    /// The success fields of answer `n`: closed sets take the response
+    /// sample's value, other strings the sample's value made unique.
+    fn success_fields(&self, tag: &str, n: u64) -> Map<String, Value> {
+        let spec = &self.contract.spec;
         let mut success = Map::new();
-        success.insert("cdmReferenceId".into(), json!(format!("CDM{n:010}")));
-        if !self.quirk(Quirk::SuccessWithoutQrcode) {
-            success.insert(
-                "cdmQrcode".into(),
-                json!(format!(
-                    "00020101021126570011ID.CDMSIM.WWW0118936000000000{n:06}5204601153033605802ID6304ABCD"
-                )),
-            );
+        let mut skipped = false;
+        for (i, row) in spec.success_fields().enumerate() {
+            let sample = spec.response_sample.get(&row.name).and_then(Value::as_str);
+            let value = match row.ty {
+                FieldType::Enum => {
+                    let v = sample
+                        .or(row.values.last().map(String::as_str))
+                        .unwrap_or_default();
+                    if self.quirk(Quirk::LowercaseEnum) {
+                        v.to_lowercase()
+                    } else {
+                        v.to_owned()
+                    }
+                }
+                _ => format!("{}{tag}{n:010}", sample.unwrap_or(&row.name)),
+            };
+            // The quirk leaves out the second success field.
+            if i == 1 && self.quirk(Quirk::SuccessMissingField) && !skipped {
+                skipped = true;
+                continue;
+            }
+            success.insert(row.name.clone(), json!(value));
         }
-        let status = if self.quirk(Quirk::LowercaseStatus) {
-            "active"
-        } else {
-            "ACTIVE"
-        };
-        success.insert("status".into(), json!(status));
         success
     }
 
     fn decide(&self, req: &Incoming) -> Reply {
-        let endpoint = &self.spec.endpoint;
-        let path_ok = req.path == endpoint.path
-            || req
-                .path
-                .strip_prefix("/case/")
-                .and_then(|rest| rest.split_once('/'))
-                .is_some_and(|(_, tail)| format!("/{tail}") == endpoint.path);
-        if !path_ok || !req.method.eq_ignore_ascii_case(&endpoint.method) {
-            return self.reply("4009000", "[unsupported method or path]");
+        let answers = self.contract.spec.interpretations.simulator;
+        let creds = &self.config.credentials;
+        let prefix = req
+            .path
+            .strip_prefix("/case/")
+            .and_then(|rest| rest.split_once('/'))
+            .map_or(String::new(), |(case, _)| format!("/case/{case}"));
+        let expected = Expected {
+            prefix: &prefix,
+            prefix_shown: &prefix,
+            partner_id: &creds.partner_id,
+            client_key: &creds.client_key,
+            access_token: &creds.access_token,
+            public_key: &self.config.public_key,
+            body: None,
+            drift: None,
+        };
+        if let Some(b) = request_rules::request_line(&self.contract, req, &expected) {
+            return self.refuse(&b);
         }
         if req.body.len() > self.config.body_cap {
-            return self.reply("4009000", "[body too large]");
+            return self.reply(answers.bad_request, "[body too large]");
         }
-        if let Some(reply) = self.check_headers(req) {
-            return reply;
+        let waived = |b: &&Breached| match b.breach {
+            Breach::MalformedTimestamp => self.quirk(Quirk::LaxTimestamp),
+            Breach::BadSignature => self.quirk(Quirk::LaxSignature),
+            Breach::UnknownToken => self.quirk(Quirk::AcceptsUnknownToken),
+            _ => false,
+        };
+        let header_breaches = request_rules::headers(&self.contract, req, &expected);
+        if let Some(b) = header_breaches.iter().find(|b| !waived(b)) {
+            return self.refuse(b);
         }
         if self.limiter.check().is_err() {
-            return self.reply("4299000", "");
+            return self.reply(answers.too_many_requests, "");
         }
-        let body: Value = match serde_json::from_slice(&req.body) {
-            Ok(v) => v,
-            Err(_) => return self.reply("4009000", "[body is not JSON]"),
-        };
-        if !body.is_object() {
-            return self.reply("4009000", "[body is not a JSON object]");
-        }
-        if let Some(reply) = self.check_body(&body) {
+        if let Some(reply) = self.check_body(req) {
             return reply;
         }
-        let reference = body["partnerReferenceNo"]
-            .as_str()
-            .unwrap_or_default()
-            .to_owned();
-        let merchant = body["merchantId"].as_str().unwrap_or_default();
-        if merchant != self.config.credentials.merchant_id
-            && !self.quirk(Quirk::AcceptsUnknownMerchant)
+        let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        let roles = self.contract.roles();
+        let field = |path: &str| {
+            body.as_object()
+                .and_then(|o| value_at(o, path))
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let reference = field(&roles.idempotency_key);
+        if field(&roles.merchant) != creds.merchant_id && !self.quirk(Quirk::AcceptsUnknownMerchant)
         {
-            return self.reply("4049008", "");
+            return self.reply(answers.invalid_merchant, "");
         }
         let mut state = self.lock();
         if let Some((first_body, first_reply)) = state.references.get(&reference) {
@@ -503,97 +533,63 @@ impl Engine {
                 return first_reply.clone();
             }
             if !self.quirk(Quirk::NoIdempotency) {
-                return self.reply("4049018", "");
+                return self.reply(answers.inconsistent_request, "");
             }
         }
         state.issued += 1;
-        let success = self.success_fields(state.issued);
-        let mut reply = self.reply(self.spec.success_code().code.as_str(), "");
+        let success = self.success_fields("", state.issued);
+        let mut reply = self.reply(self.contract.success_code(), "");
         reply.success = Some(success);
         state.references.insert(reference, (body, reply.clone()));
         reply
     }
 
-    fn check_headers(&self, req: &Incoming) -> Option<Reply> {
-        let creds = &self.config.credentials;
-        let mut values = HashMap::new();
-        for row in &self.spec.request_headers {
-            let value = match req.header(&row.name) {
-                None => return Some(self.reply("4009002", &format!("[{}]", row.name))),
-                Some(None) => return Some(self.reply("4009001", &format!("[{}]", row.name))),
-                Some(Some(v)) => v,
-            };
-            let max = row.length.max();
-            let too_long = row.format != HeaderFormat::JakartaTimestamp
-                && max.is_some_and(|m| value.chars().count() > m);
-            if too_long {
-                return Some(self.reply("4009001", &format!("[{}]", row.name)));
-            }
-            values.insert(row.format, value);
-        }
-        let get = |f: HeaderFormat| values.get(&f).copied().unwrap_or_default();
-        if !checks::is_json_media_type(get(HeaderFormat::ContentTypeJson)) {
-            return Some(self.reply("4009000", "[Content-Type]"));
-        }
-        let timestamp = get(HeaderFormat::JakartaTimestamp);
-        if !self.quirk(Quirk::LaxTimestamp) && Timestamp::parse(timestamp).is_err() {
-            return Some(self.reply("4009001", "[X-TIMESTAMP]"));
-        }
-        if get(HeaderFormat::Identifier) != creds.partner_id {
-            return Some(self.reply("4019000", "Unknown partner"));
-        }
-        let token = match get(HeaderFormat::BearerToken).strip_prefix("Bearer ") {
-            Some(t) => t,
-            None => return Some(self.reply("4019001", "")),
-        };
-        if token != creds.access_token && !self.quirk(Quirk::AcceptsUnknownToken) {
-            return Some(self.reply("4019001", ""));
-        }
-        let text = signing_text(&creds.client_key, timestamp);
-        let signature = get(HeaderFormat::RsaSignature);
-        if !self.quirk(Quirk::LaxSignature)
-            && self.config.public_key.verify(&text, signature).is_err()
-        {
-            return Some(self.reply("4019000", "Invalid signature"));
-        }
-        None
-    }
-
-    fn check_body(&self, body: &Value) -> Option<Reply> {
-        if self.quirk(Quirk::RejectsReferenceAtLimit) {
-            let limit = self
-                .spec
-                .request_field("partnerReferenceNo")
-                .and_then(|r| r.length.max());
-            let len = body["partnerReferenceNo"]
-                .as_str()
-                .map(|s| s.chars().count());
-            if len.is_some() && len == limit {
-                return Some(self.field_error(Rule::Length, "partnerReferenceNo"));
-            }
-        }
-        let violations = checks::request_body(self.spec, body);
-        let first = violations.into_iter().find(|v| {
-            let length = v.rule == Rule::Length;
-            let len = body
-                .get(&v.field)
+    /// The body rules, with the quirks that bend them.
+    fn check_body(&self, req: &Incoming) -> Option<Reply> {
+        let roles = self.contract.roles();
+        let spec = &self.contract.spec;
+        let limit = |field: &str| spec.request_field(field).and_then(|r| r.length.max());
+        let value: Option<Value> = serde_json::from_slice(&req.body).ok();
+        let length_of = |field: &str| {
+            value
+                .as_ref()
+                .and_then(Value::as_object)
+                .and_then(|o| value_at(o, field))
                 .and_then(Value::as_str)
-                .map_or(0, |s| s.chars().count());
-            let limit = self
-                .spec
-                .request_field(&v.field)
-                .and_then(|r| r.length.max())
-                .unwrap_or(0);
-            let forgiven = length
-                && len == limit + 1
-                && ((v.field == "partnerReferenceNo" && self.quirk(Quirk::ReferenceLimitOffByOne))
-                    || (v.field == "merchantId" && self.quirk(Quirk::MerchantIdLimitOffByOne)));
+                .map(|s| s.chars().count())
+        };
+        if self.quirk(Quirk::RejectsReferenceAtLimit) {
+            let len = length_of(&roles.idempotency_key);
+            if len.is_some() && len == limit(&roles.idempotency_key) {
+                return Some(self.field_error(Rule::Length, &roles.idempotency_key));
+            }
+        }
+        let expected = Expected {
+            prefix: "",
+            prefix_shown: "",
+            partner_id: "",
+            client_key: "",
+            access_token: "",
+            public_key: &self.config.public_key,
+            body: None,
+            drift: None,
+        };
+        let breaches = request_rules::body(&self.contract, req, &expected);
+        let first = breaches.iter().find(|b| {
+            let field = b.subject.as_deref().unwrap_or_default();
+            let off_by_one = b.breach == Breach::BodyField(Rule::Length)
+                && length_of(field).is_some_and(|len| Some(len) == limit(field).map(|l| l + 1));
+            let forgiven = off_by_one
+                && ((field == roles.idempotency_key && self.quirk(Quirk::ReferenceLimitOffByOne))
+                    || (field == roles.merchant && self.quirk(Quirk::MerchantLimitOffByOne)));
             !forgiven
         })?;
-        Some(self.field_error(first.rule, &first.field))
+        Some(self.refuse(first))
     }
 
     fn render(&self, reply: Reply) -> Answer {
+        let spec = &self.contract.spec;
+        let roles = self.contract.roles();
         let success = reply.success.is_some();
         let mut status = reply.code.http_status();
         if self.quirk(Quirk::StatusMismatch) && !success {
@@ -601,15 +597,18 @@ impl Engine {
         }
         let mut message = reply.message;
         if self.quirk(Quirk::MessageTooLong) {
-            message = format!("{message} {}", "-".repeat(160));
+            let max = spec
+                .response_field(&roles.response_message)
+                .and_then(|r| r.length.max())
+                .unwrap_or(150);
+            message = format!("{message} {}", "-".repeat(max + 10));
         }
         let mut body = Map::new();
-        body.insert("responseCode".into(), json!(reply.code.as_str()));
-        body.insert("responseMessage".into(), json!(message));
+        body.insert(roles.response_code.clone(), json!(reply.code.as_str()));
+        body.insert(roles.response_message.clone(), json!(message));
         if let Some(fields) = reply.success {
             body.extend(fields);
         }
-        let mut headers = vec![];
         let mut bytes = serde_json::to_vec(&Value::Object(body)).unwrap_or_default();
         let content_type = if self.quirk(Quirk::HtmlErrors) && !success {
             bytes = b"<html><body><h1>502 Bad Gateway</h1></body></html>".to_vec();
@@ -617,21 +616,33 @@ impl Engine {
         } else if self.quirk(Quirk::WrongContentType) {
             "text/plain"
         } else {
-            "application/json"
+            spec.endpoint.content_type.as_str()
         };
-        headers.push(("Content-Type".to_owned(), content_type.to_owned()));
-        if !self.quirk(Quirk::NoResponseTimestamp) {
-            let ts = if self.quirk(Quirk::UtcResponseTimestamp) {
-                crate::wire::timestamp::render_at_offset(
-                    time::OffsetDateTime::now_utc(),
-                    time::UtcOffset::UTC,
-                )
-            } else {
-                Timestamp::now().to_string()
-            };
-            headers.push(("X-TIMESTAMP".to_owned(), ts));
+        let mut headers = vec![];
+        for row in &spec.response_headers {
+            match row.format {
+                crate::spec::HeaderFormat::ContentTypeJson => {
+                    headers.push((row.name.clone(), content_type.to_owned()));
+                }
+                crate::spec::HeaderFormat::JakartaTimestamp => {
+                    if self.quirk(Quirk::NoResponseTimestamp) {
+                        continue;
+                    }
+                    let ts = if self.quirk(Quirk::UtcResponseTimestamp) {
+                        crate::wire::timestamp::render_at_offset(
+                            time::OffsetDateTime::now_utc(),
+                            time::UtcOffset::UTC,
+                        )
+                    } else {
+                        Timestamp::now().to_string()
+                    };
+                    headers.push((row.name.clone(), ts));
+                }
+                _ => {}
+            }
         }
-        let delay = (self.quirk(Quirk::SlowSuccess) && success).then(|| Duration::from_secs(9));
+        let late = Duration::from_millis(spec.endpoint.expected_timeout_ms + 1000);
+        let delay = (self.quirk(Quirk::SlowSuccess) && success).then_some(late);
         Answer {
             status,
             headers,

@@ -1,7 +1,7 @@
 //! Deliberate deviations from the contract, for proving the harness catches them.
 //!
 //! A [`Quirk`] makes the simulator break exactly one rule of CONTRACT.md
-//! section 5. The project's tests run the server suite against each and
+//! as the project reads it (`specs/`). The project's tests run the server suite against each and
 //! assert a failing case names the fault; `simulate --quirk NAME` lets a user
 //! see the same from the command line.
 
@@ -21,8 +21,8 @@ pub enum Quirk {
     RejectsReferenceAtLimit,
     /// partnerReferenceNo of 51 characters is accepted (limit off by one).
     ReferenceLimitOffByOne,
-    /// merchantId of 65 characters is treated as any other unknown merchant.
-    MerchantIdLimitOffByOne,
+    /// A merchant id one character over its limit is treated as any other unknown merchant.
+    MerchantLimitOffByOne,
     /// An unknown merchantId is served as if it were known.
     AcceptsUnknownMerchant,
     /// An unknown access token is accepted.
@@ -35,10 +35,10 @@ pub enum Quirk {
     WrongContentType,
     /// Error answers go out with HTTP 200, whatever the code.
     StatusMismatch,
-    /// A success carries no cdmQrcode.
-    SuccessWithoutQrcode,
-    /// A success carries status `active` (lower case).
-    LowercaseStatus,
+    /// A success lacks its second success field (cdmQrcode in the built-in spec).
+    SuccessMissingField,
+    /// A success carries its closed-set values in lower case (status `active`).
+    LowercaseEnum,
     /// A reused partnerReferenceNo with another body is served again (no 4049018).
     NoIdempotency,
     /// Body errors are answered with 4009099, a code outside the table.
@@ -47,7 +47,7 @@ pub enum Quirk {
     MessageTooLong,
     /// Error answers are an HTML page, not JSON.
     HtmlErrors,
-    /// Every success arrives after 9 s, past the 8 s expected timeout.
+    /// Every success arrives 1 s past the expected timeout.
     SlowSuccess,
     /// Hostile rather than wrong: echoes the Authorization header in every
     /// responseMessage, to prove no report or console line shows the token.
@@ -62,15 +62,15 @@ impl Quirk {
         Quirk::LaxSignature,
         Quirk::RejectsReferenceAtLimit,
         Quirk::ReferenceLimitOffByOne,
-        Quirk::MerchantIdLimitOffByOne,
+        Quirk::MerchantLimitOffByOne,
         Quirk::AcceptsUnknownMerchant,
         Quirk::AcceptsUnknownToken,
         Quirk::NoResponseTimestamp,
         Quirk::UtcResponseTimestamp,
         Quirk::WrongContentType,
         Quirk::StatusMismatch,
-        Quirk::SuccessWithoutQrcode,
-        Quirk::LowercaseStatus,
+        Quirk::SuccessMissingField,
+        Quirk::LowercaseEnum,
         Quirk::NoIdempotency,
         Quirk::UndefinedCode,
         Quirk::MessageTooLong,

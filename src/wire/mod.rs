@@ -8,6 +8,6 @@ pub mod request;
 pub mod signature;
 pub mod timestamp;
 
-pub use request::{Credentials, GenerateRequest, SignedRequest};
-pub use signature::{KeyError, KeyKind, SignatureError, SigningKey, VerifyingKey, signing_text};
+pub use request::{Credentials, SignedRequest};
+pub use signature::{KeyError, KeyKind, SignatureError, SigningKey, VerifyingKey};
 pub use timestamp::{JAKARTA, TIMESTAMP_LEN, Timestamp, TimestampError};

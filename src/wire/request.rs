@@ -6,25 +6,28 @@
 //! any change to it.
 //!
 //! ```
-//! use cdm_conformance::wire::{Credentials, GenerateRequest, SignedRequest, SigningKey, Timestamp};
+//! use cdm_conformance::Contract;
+//! use cdm_conformance::wire::{Credentials, SignedRequest, SigningKey, Timestamp};
 //!
+//! let contract = Contract::embedded();
 //! let key = SigningKey::from_pem_or_base64(cdm_conformance::TEST_PRIVATE_KEY_PEM).unwrap();
 //! let creds = Credentials::test_defaults();
-//! let body = GenerateRequest::sample("REF-1", &creds.merchant_id);
+//! let body = contract.sample_body("REF-1", &creds.merchant_id);
 //! let ts = Timestamp::parse("2023-09-25T17:57:35+07:00").unwrap();
-//! let request = SignedRequest::build(&creds, &key, &body.to_json(), &ts);
+//! let request = SignedRequest::build(&contract, &creds, &key, &body, &ts);
 //! assert_eq!(request.header("x-timestamp"), Some("2023-09-25T17:57:35+07:00"));
 //! assert!(request.render_http("127.0.0.1:8080").starts_with("POST /v2.0/cdm/cdm-mpm-generate HTTP/1.1\r\n"));
 //! ```
 
 use std::fmt;
 
-use serde_json::{Map, Value, json};
+use serde_json::Value;
 
-use super::signature::{SigningKey, signing_text};
+use super::signature::SigningKey;
 use super::timestamp::Timestamp;
+use crate::contract::Contract;
 use crate::redact;
-use crate::spec::Spec;
+use crate::spec::HeaderFormat;
 
 /// What a partner holds: the identifiers it sends and the client key it signs with.
 ///
@@ -68,42 +71,6 @@ impl Credentials {
     }
 }
 
-/// The request body: `partnerReferenceNo`, `merchantId`, `additionalInfo`.
-#[derive(Debug, Clone, PartialEq)]
-pub struct GenerateRequest {
-    /// `partnerReferenceNo`, unique per transaction in the client's system.
-    pub partner_reference_no: String,
-    /// `merchantId`.
-    pub merchant_id: String,
-    /// `additionalInfo`, a JSON object.
-    pub additional_info: Value,
-}
-
-impl GenerateRequest {
-    /// A body with the request sample's `additionalInfo` (from `specs/api.toml`).
-    pub fn sample(partner_reference_no: &str, merchant_id: &str) -> GenerateRequest {
-        let info: Map<String, Value> = Spec::embedded()
-            .additional_info_sample
-            .iter()
-            .map(|f| (f.name.clone(), Value::String(f.value.clone())))
-            .collect();
-        GenerateRequest {
-            partner_reference_no: partner_reference_no.to_owned(),
-            merchant_id: merchant_id.to_owned(),
-            additional_info: Value::Object(info),
-        }
-    }
-
-    /// The body as JSON, keys in the order of the body table.
-    pub fn to_json(&self) -> Value {
-        json!({
-            "partnerReferenceNo": self.partner_reference_no,
-            "merchantId": self.merchant_id,
-            "additionalInfo": self.additional_info,
-        })
-    }
-}
-
 /// A request ready for the wire. `Debug` shows it redacted.
 #[derive(Clone, PartialEq, Eq)]
 pub struct SignedRequest {
@@ -130,32 +97,61 @@ impl fmt::Debug for SignedRequest {
 }
 
 impl SignedRequest {
-    /// Builds the request the API text describes: `POST` to the path, the
-    /// five headers of the request header table in its order, the body as
-    /// compact JSON, signed over `CLIENT_KEY|X-TIMESTAMP`.
+    /// Builds the request the API text describes: its method and path,
+    /// every header of the request header table in its order and printed
+    /// spelling, the body as compact JSON, signed over the signing text of
+    /// the client key and the timestamp.
     pub fn build(
+        contract: &Contract,
         creds: &Credentials,
         key: &SigningKey,
         body: &Value,
         timestamp: &Timestamp,
     ) -> SignedRequest {
-        let endpoint = &Spec::embedded().endpoint;
-        let signature = key.sign(&signing_text(&creds.client_key, timestamp.as_str()));
+        let endpoint = contract.endpoint();
+        let headers = contract
+            .spec
+            .request_headers
+            .iter()
+            .map(|row| {
+                let value = match row.format {
+                    HeaderFormat::ContentTypeJson => endpoint.content_type.clone(),
+                    HeaderFormat::BearerToken => contract.wire().authorization(&creds.access_token),
+                    HeaderFormat::JakartaTimestamp => timestamp.as_str().to_owned(),
+                    HeaderFormat::RsaSignature => {
+                        key.sign(&contract.signing_text(&creds.client_key, timestamp.as_str()))
+                    }
+                    HeaderFormat::Identifier => creds.partner_id.clone(),
+                };
+                (row.name.clone(), value)
+            })
+            .collect();
         SignedRequest {
             method: endpoint.method.clone(),
             path: endpoint.path.clone(),
-            headers: vec![
-                ("Content-Type".into(), endpoint.content_type.clone()),
-                (
-                    "Authorization".into(),
-                    format!("Bearer {}", creds.access_token),
-                ),
-                ("X-TIMESTAMP".into(), timestamp.as_str().to_owned()),
-                ("X-SIGNATURE".into(), signature),
-                ("X-PARTNER-ID".into(), creds.partner_id.clone()),
-            ],
+            headers,
             // Serialising a `Value` cannot fail: its keys are strings.
             body: serde_json::to_vec(body).unwrap_or_default(),
+        }
+    }
+
+    /// Sets the timestamp header and a signature over it (with `key`, over
+    /// `client_key`'s signing text): what every send does at the last moment.
+    pub fn sign_at(
+        &mut self,
+        contract: &Contract,
+        client_key: &str,
+        key: &SigningKey,
+        timestamp: &str,
+    ) {
+        if let Some(name) = contract.header(HeaderFormat::JakartaTimestamp) {
+            self.set_header(name, timestamp);
+        }
+        if let Some(name) = contract.header(HeaderFormat::RsaSignature) {
+            self.set_header(
+                name,
+                key.sign(&contract.signing_text(client_key, timestamp)),
+            );
         }
     }
 

@@ -10,10 +10,10 @@
 //! likewise: PEM SPKI, PEM PKCS#1, bare base64 DER.
 //!
 //! ```
-//! use cdm_conformance::wire::{signing_text, SigningKey};
+//! use cdm_conformance::{Contract, wire::SigningKey};
 //!
 //! let key = SigningKey::from_pem_or_base64(cdm_conformance::TEST_PRIVATE_KEY_PEM).unwrap();
-//! let text = signing_text("3a34d6a9debb4246931f3941c471dd3b", "2023-09-25T17:57:35+07:00");
+//! let text = Contract::embedded().signing_text("3a34d6a9debb4246931f3941c471dd3b", "2023-09-25T17:57:35+07:00");
 //! assert_eq!(text, "3a34d6a9debb4246931f3941c471dd3b|2023-09-25T17:57:35+07:00");
 //! let signature = key.sign(&text);
 //! assert!(key.verifying_key().verify(&text, &signature).is_ok());
@@ -35,11 +35,6 @@ use rsa::{PrivateKey, PublicKey, pkcs1v15};
 use sha2::Sha256;
 
 use crate::redact;
-
-/// The text that is signed: `CLIENT_KEY|X-TIMESTAMP`, the timestamp exactly as sent.
-pub fn signing_text(client_key: &str, timestamp: &str) -> String {
-    format!("{client_key}|{timestamp}")
-}
 
 /// Which kind of key a function wanted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

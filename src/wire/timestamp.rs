@@ -28,6 +28,9 @@ pub const JAKARTA: UtcOffset = offset!(+07:00);
 /// The exact length of an X-TIMESTAMP.
 pub const TIMESTAMP_LEN: usize = 25;
 
+/// The form, as the API text prints it.
+pub const FORM: &str = "YYYY-MM-DDTHH:mm:ss+07:00";
+
 const SUFFIX: &str = "+07:00";
 const DATE_TIME: &[FormatItem<'static>] =
     format_description!("[year]-[month]-[day]T[hour]:[minute]:[second]");

@@ -1,0 +1,262 @@
+//! Judging one scenario: every request with the request rules, the attempts
+//! between them, and the client's reaction.
+
+use std::time::Duration;
+
+use serde_json::{Map, Value};
+
+use super::CertifyOptions;
+use super::scenarios::{Reaction, Scenario};
+use crate::client::{ClientOutcome, ClientRun, Invocation};
+use crate::contract::Contract;
+use crate::rules::CheckId;
+use crate::rules::body::response_body;
+use crate::rules::request::{Expected, check_request};
+use crate::simulator::Recorded;
+use crate::spec::{HeaderFormat, SpecRef, Table};
+use crate::verdict::{Finding, Verdict};
+use crate::wire::Timestamp;
+
+/// Every rule of one attempt's request, each finding saying which request.
+fn check_one(
+    contract: &Contract,
+    inv: &Invocation,
+    options: &CertifyOptions,
+    prefix: &str,
+    n: usize,
+    r: &Recorded,
+) -> Vec<Finding> {
+    let expected = Expected {
+        prefix,
+        prefix_shown: "$CDM_BASE_URL",
+        partner_id: &inv.partner_id,
+        client_key: &inv.client_key,
+        access_token: &inv.access_token,
+        public_key: &options.public_key,
+        body: Some(&inv.request),
+        drift: Some((
+            r.arrived_at,
+            contract.spec.interpretations.client.timestamp_drift_seconds,
+        )),
+    };
+    check_request(contract, &r.request, &expected)
+        .into_iter()
+        .map(|b| {
+            let mut f = b.finding;
+            f.actual = format!("in request {n}, {}", f.actual);
+            f
+        })
+        .collect()
+}
+
+/// The rules between attempts: same idempotency key, a fresh timestamp.
+fn check_retries(contract: &Contract, attempts: &[&Recorded]) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let rule = SpecRef::item(
+        Table::Contract,
+        "a retry resends the same body with its own timestamp and signature",
+    );
+    let key = &contract.roles().idempotency_key;
+    let ts_header = contract.header(HeaderFormat::JakartaTimestamp);
+    for pair in attempts.windows(2) {
+        let (a, b) = (pair[0], pair[1]);
+        let reference = |r: &Recorded| {
+            serde_json::from_slice::<Value>(&r.request.body)
+                .ok()
+                .and_then(|v| contract.reference_of(&v).map(str::to_owned))
+        };
+        if reference(a) != reference(b) {
+            let shown = |r: Option<String>| r.map_or("null".to_owned(), |s| format!("{s:?}"));
+            out.push(Finding::new(
+                CheckId::SameReferenceOnRetry,
+                Verdict::Fail,
+                rule.clone(),
+                format!("{key} {} again", shown(reference(a))),
+                format!("{key} {}", shown(reference(b))),
+            ));
+        }
+        let ts = |r: &Recorded| {
+            ts_header
+                .and_then(|h| r.request.header(h).flatten())
+                .and_then(|t| Timestamp::parse(t).ok())
+        };
+        let gap = b.arrived.duration_since(a.arrived);
+        // Timestamps have whole seconds. An earlier one is always wrong. An
+        // equal one is wrong when the retry came 5 s or more later (a stale
+        // timestamp reused); between 2 and 5 s it is a warning, since a slow
+        // signer (an HSM, say) may take that long after making it.
+        if let (Some(ta), Some(tb)) = (ts(a), ts(b)) {
+            let verdict = if tb.unix_seconds() < ta.unix_seconds()
+                || (gap >= Duration::from_secs(5) && tb.unix_seconds() == ta.unix_seconds())
+            {
+                Some(Verdict::Fail)
+            } else if gap >= Duration::from_secs(2) && tb.unix_seconds() == ta.unix_seconds() {
+                Some(Verdict::Warn)
+            } else {
+                None
+            };
+            if let Some(verdict) = verdict {
+                out.push(Finding::new(
+                    CheckId::FreshTimestampOnRetry,
+                    verdict,
+                    rule.clone(),
+                    format!(
+                        "a retry {} ms after the attempt before to carry an {} later than {ta}",
+                        gap.as_millis(),
+                        ts_header.unwrap_or_default()
+                    ),
+                    format!("{} {tb}", ts_header.unwrap_or_default()),
+                ));
+            }
+        }
+    }
+    out
+}
+
+/// The success fields the client was last sent in time.
+fn success_sent(contract: &Contract, records: &[Recorded]) -> Option<Map<String, Value>> {
+    let spec = &contract.spec;
+    // An answer held past the expected timeout came too late to be reported.
+    let late = Duration::from_millis(spec.endpoint.expected_timeout_ms);
+    records
+        .iter()
+        .rev()
+        .filter(|r| r.answer.delay.is_none_or(|d| d < late))
+        .find_map(|r| {
+            let body: Value = serde_json::from_slice(&r.answer.body).ok()?;
+            let ok = body.get(&contract.roles().response_code)
+                == Some(&Value::from(contract.success_code().as_str()))
+                && response_body(spec, &body).is_empty();
+            if !ok {
+                return None;
+            }
+            spec.success_fields()
+                .map(|f| Some((f.name.clone(), Value::from(body.get(&f.name)?.as_str()?))))
+                .collect()
+        })
+}
+
+fn fields_text(fields: &Map<String, Value>) -> String {
+    fields
+        .iter()
+        .map(|(k, v)| format!("{k} {v}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Judges one scenario: every request, the attempts, the reaction.
+#[allow(clippy::too_many_arguments)]
+pub fn judge(
+    contract: &Contract,
+    scenario: &Scenario,
+    inv: &Invocation,
+    options: &CertifyOptions,
+    prefix: &str,
+    records: &[Recorded],
+    run: &ClientRun,
+    strays: usize,
+) -> Vec<Finding> {
+    let spec = &contract.spec;
+    let mut findings = Vec::new();
+    for (i, r) in records.iter().enumerate() {
+        findings.extend(check_one(contract, inv, options, prefix, i + 1, r));
+    }
+    let attempts: Vec<&Recorded> = records.iter().filter(|r| r.on_endpoint).collect();
+    findings.extend(check_retries(contract, &attempts));
+
+    let n = attempts.len() as u32;
+    let range = &scenario.attempts;
+    let want = if range.start() == range.end() {
+        format!(
+            "exactly {} attempt{}",
+            range.start(),
+            if *range.start() == 1 { "" } else { "s" }
+        )
+    } else {
+        format!("{} to {} attempts", range.start(), range.end())
+    };
+    if !records.is_empty() {
+        findings.push(Finding::new(
+            CheckId::Attempts,
+            if range.contains(&n) {
+                Verdict::Pass
+            } else {
+                Verdict::Fail
+            },
+            SpecRef::item(Table::Contract, "retry limits"),
+            format!("{want} ({})", scenario.rule),
+            format!("{n} attempt{}", if n == 1 { "" } else { "s" }),
+        ));
+    }
+
+    let outcome_ref = scenario.spec_ref.clone();
+    let success = contract.success_code();
+    let (verdict, expected, actual) = match (&run.outcome, &scenario.reaction) {
+        (None, _) => (Verdict::Fail, "an outcome".to_owned(), "none".to_owned()),
+        (Some(Err(reason)), _) => (Verdict::Fail, "an outcome line".into(), reason.clone()),
+        (Some(Ok(outcome)), reaction) => {
+            let seen = serde_json::to_string(outcome).unwrap_or_default();
+            match (reaction, outcome) {
+                (Reaction::Success, ClientOutcome::Success { fields }) => {
+                    match success_sent(contract, records) {
+                        Some(sent) if sent == *fields => (Verdict::Pass, String::new(), seen),
+                        Some(sent) => (
+                            Verdict::Fail,
+                            format!("success with {} as sent", fields_text(&sent)),
+                            seen,
+                        ),
+                        None => (
+                            Verdict::Fail,
+                            format!("a success only after a {success} was sent"),
+                            seen,
+                        ),
+                    }
+                }
+                (Reaction::Success, _) => (Verdict::Fail, "outcome success".into(), seen),
+                (Reaction::FailedWith(code), ClientOutcome::Failed { response_code })
+                    if response_code.as_deref() == Some(code.as_str()) =>
+                {
+                    (Verdict::Pass, String::new(), seen)
+                }
+                (Reaction::FailedWith(code), _) => (
+                    Verdict::Fail,
+                    format!("outcome failed with responseCode {code}"),
+                    seen,
+                ),
+                (Reaction::Failed, ClientOutcome::Failed { .. }) => {
+                    (Verdict::Pass, String::new(), seen)
+                }
+                (Reaction::Failed, _) => (
+                    Verdict::Fail,
+                    "outcome failed (never success from this answer)".into(),
+                    seen,
+                ),
+            }
+        }
+    };
+    findings.insert(
+        0,
+        Finding::new(
+            CheckId::ClientOutcome,
+            verdict,
+            outcome_ref,
+            expected,
+            actual,
+        ),
+    );
+    if records.is_empty() {
+        findings.push(Finding::new(
+            CheckId::Attempts,
+            Verdict::Fail,
+            SpecRef::item(Table::Specification, "Method, URL"),
+            format!("a request to $CDM_BASE_URL{}", spec.endpoint.path),
+            match strays {
+                0 => "no request at all".to_owned(),
+                n => format!(
+                    "no request at all under this case's base URL ({n} request(s) of the run arrived outside every case's base URL: post to $CDM_BASE_URL followed by the path, keeping its /case/<id> part)"
+                ),
+            },
+        ));
+    }
+    findings
+}

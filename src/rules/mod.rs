@@ -1,0 +1,145 @@
+//! The rules, each written once and used by every mode that needs it.
+//!
+//! - [`body`]: a JSON body against a body table (presence, null, type,
+//!   emptiness, length, closed sets), as [`Violation`]s;
+//! - [`request`]: what a request must be (method and path, every header's
+//!   format, the signature over the text as received, the timestamp's
+//!   drift, the body): used by the simulator to choose its answer, by client
+//!   certification to judge every attempt, and by the validating proxy;
+//! - [`response`]: what every answer must be (status against code, code in
+//!   the table, message, Content-Type, X-TIMESTAMP, success fields, the
+//!   expected timeout), and the code a case expects: used by the server
+//!   suite and the reference client.
+//!
+//! Every conclusion is a [`crate::verdict::Finding`] named by a [`CheckId`].
+
+pub mod body;
+pub mod request;
+pub mod response;
+
+use serde::Serialize;
+
+pub use body::{Rule, Violation};
+
+/// The id of a check: a stable name in every report.
+///
+/// ```
+/// use cdm_conformance::rules::CheckId;
+/// assert_eq!(CheckId::XSignature.as_str(), "x_signature");
+/// assert_eq!(serde_json::to_value(CheckId::XSignature).unwrap(), "x_signature");
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum CheckId {
+    // --- answers (server suite, reference client, proxy) ---
+    /// The code is one the case expects.
+    ResponseCodeExpected,
+    /// The first request of a two-request case succeeds.
+    SetupFirstRequestSucceeds,
+    /// An HTTP answer came at all.
+    HttpAnswer,
+    /// The answer's Content-Type is JSON.
+    ContentTypeJson,
+    /// The answer's X-TIMESTAMP is well formed.
+    XTimestampWellFormed,
+    /// The answer came within the expected timeout.
+    WithinExpectedTimeout,
+    /// The answer's body is a JSON object.
+    BodyIsJsonObject,
+    /// The code carries the endpoint's service code.
+    ResponseCodeService,
+    /// The code is in the table.
+    ResponseCodeInTable,
+    /// The HTTP status is the code's first three digits.
+    HttpStatusMatchesCode,
+    /// The message begins with the table's.
+    MessageMatchesTable,
+    /// The body's fields match the response body table.
+    ResponseBodyFields,
+    /// What an identical replay drew.
+    IdenticalReplay,
+    /// What the API text does not state.
+    NotStated,
+    /// A burst reached the rate limit.
+    RateLimitReached,
+    /// The harness itself failed on the case.
+    Harness,
+    // --- requests (simulator, certification, proxy) ---
+    /// The method and path are the endpoint's.
+    MethodAndPath,
+    /// The request's Content-Type is JSON.
+    ContentType,
+    /// Authorization carries the access token after the prefix.
+    Authorization,
+    /// X-PARTNER-ID is the partner's id.
+    XPartnerId,
+    /// X-TIMESTAMP is well formed.
+    XTimestamp,
+    /// X-TIMESTAMP is close to the harness's clock.
+    XTimestampDrift,
+    /// X-SIGNATURE verifies over the text as received.
+    XSignature,
+    /// The body is the one asked for, and keeps the tables.
+    Body,
+    // --- a client's conduct (certification, proxy) ---
+    /// A retry keeps the idempotency key.
+    SameReferenceOnRetry,
+    /// A retry carries its own, later timestamp.
+    FreshTimestampOnRetry,
+    /// The number of attempts.
+    Attempts,
+    /// What the client reported.
+    ClientOutcome,
+}
+
+impl CheckId {
+    /// The stable name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            CheckId::ResponseCodeExpected => "response_code_expected",
+            CheckId::SetupFirstRequestSucceeds => "setup_first_request_succeeds",
+            CheckId::HttpAnswer => "http_answer",
+            CheckId::ContentTypeJson => "content_type_json",
+            CheckId::XTimestampWellFormed => "x_timestamp_well_formed",
+            CheckId::WithinExpectedTimeout => "within_expected_timeout",
+            CheckId::BodyIsJsonObject => "body_is_json_object",
+            CheckId::ResponseCodeService => "response_code_service",
+            CheckId::ResponseCodeInTable => "response_code_in_table",
+            CheckId::HttpStatusMatchesCode => "http_status_matches_code",
+            CheckId::MessageMatchesTable => "message_matches_table",
+            CheckId::ResponseBodyFields => "response_body_fields",
+            CheckId::IdenticalReplay => "identical_replay",
+            CheckId::NotStated => "not_stated",
+            CheckId::RateLimitReached => "rate_limit_reached",
+            CheckId::Harness => "harness",
+            CheckId::MethodAndPath => "method_and_path",
+            CheckId::ContentType => "content_type",
+            CheckId::Authorization => "authorization",
+            CheckId::XPartnerId => "x_partner_id",
+            CheckId::XTimestamp => "x_timestamp",
+            CheckId::XTimestampDrift => "x_timestamp_drift",
+            CheckId::XSignature => "x_signature",
+            CheckId::Body => "body",
+            CheckId::SameReferenceOnRetry => "same_reference_on_retry",
+            CheckId::FreshTimestampOnRetry => "fresh_timestamp_on_retry",
+            CheckId::Attempts => "attempts",
+            CheckId::ClientOutcome => "client_outcome",
+        }
+    }
+
+    /// Whether a pass of this check sums its case up: a passing case's
+    /// message is this check's observation, "as expected".
+    pub fn is_headline(self) -> bool {
+        matches!(
+            self,
+            CheckId::ResponseCodeExpected | CheckId::RateLimitReached | CheckId::ClientOutcome
+        )
+    }
+}
+
+impl std::fmt::Display for CheckId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}

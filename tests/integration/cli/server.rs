@@ -1,0 +1,285 @@
+//! `server` and `simulate`, run as a new user would: a separate simulator
+//! process on loopback, faithful or deviating, and the suite against it.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+
+use crate::cli::run;
+
+/// A `simulate` process, killed when dropped.
+struct SimProcess {
+    child: Child,
+    env: Vec<(String, String)>,
+    _dir: tempfile::TempDir,
+}
+
+impl Drop for SimProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn simulate(extra: &[&str]) -> SimProcess {
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cdm-conformance"))
+        .args([
+            "simulate",
+            "--port",
+            "0",
+            "--state-dir",
+            dir.path().to_str().unwrap(),
+        ])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    // The banner ends with "Ctrl-C stops it." once the simulator listens.
+    let mut banner = String::new();
+    let mut out = BufReader::new(child.stdout.take().unwrap());
+    while !banner.contains("Ctrl-C stops it.") {
+        let mut line = String::new();
+        assert!(
+            out.read_line(&mut line).unwrap() > 0,
+            "simulate ended early: {banner}"
+        );
+        banner.push_str(&line);
+    }
+    let creds = std::fs::read_to_string(dir.path().join("credentials.env")).unwrap();
+    let env = creds
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect::<Vec<_>>();
+    // The banner names the base URL and never the full token.
+    let token = &env.iter().find(|(k, _)| k == "CDM_ACCESS_TOKEN").unwrap().1;
+    assert!(
+        !banner.contains(token.as_str()),
+        "banner shows the full token"
+    );
+    let base = &env.iter().find(|(k, _)| k == "CDM_BASE_URL").unwrap().1;
+    assert!(
+        banner.contains(base.as_str()) && base.starts_with("http://127.0.0.1:"),
+        "{banner}"
+    );
+    SimProcess {
+        child,
+        env,
+        _dir: dir,
+    }
+}
+
+fn server_against(sim: &SimProcess, args: &[&str]) -> crate::cli::Run {
+    let env: Vec<(&str, &str)> = sim
+        .env
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let mut all = vec!["server"];
+    all.extend_from_slice(args);
+    run(&all, &env)
+}
+
+#[test]
+fn no_flags_runs_against_the_built_in_simulator_and_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("report.json");
+    let junit = dir.path().join("report.xml");
+    let html = dir.path().join("report.html");
+    let r = run(
+        &[
+            "server",
+            "--report-json",
+            json.to_str().unwrap(),
+            "--junit",
+            junit.to_str().unwrap(),
+            "--report-html",
+            html.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("server PASS"), "{}", r.stdout);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["mode"], "server");
+    assert_eq!(report["verdict"], "pass");
+    assert_eq!(report["summary"]["failed"], 0);
+    for case in report["cases"].as_array().unwrap() {
+        for field in ["id", "spec_ref", "verdict", "message", "duration_ms"] {
+            assert!(!case[field].is_null(), "case lacks {field}: {case}");
+        }
+    }
+    let token = cdm_conformance::Credentials::test_defaults().access_token;
+    let key_line = std::fs::read_to_string(crate::common::testkey("partner-private.pem")).unwrap();
+    let key_line = key_line.lines().nth(1).unwrap();
+    for path in [&json, &junit, &html] {
+        let text = std::fs::read_to_string(path).unwrap();
+        assert!(
+            !text.contains(&token),
+            "{} carries the access token",
+            path.display()
+        );
+        assert!(
+            !text.contains(key_line),
+            "{} carries the private key",
+            path.display()
+        );
+    }
+    assert!(
+        std::fs::read_to_string(&junit)
+            .unwrap()
+            .contains("<testcase name=\"header.x_timestamp.utc_z\"")
+    );
+    assert!(
+        std::fs::read_to_string(&html)
+            .unwrap()
+            .contains("header.x_timestamp.utc_z")
+    );
+}
+
+#[test]
+fn a_faithful_simulator_process_passes() {
+    let sim = simulate(&[]);
+    let r = server_against(&sim, &[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn a_deviating_simulator_process_fails_naming_the_header() {
+    let sim = simulate(&["--quirk", "lax-timestamp"]);
+    let r = server_against(&sim, &[]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let line = r
+        .stdout
+        .lines()
+        .find(|l| l.starts_with("FAIL  header.x_timestamp.fraction"))
+        .expect("the fraction case fails");
+    assert!(line.contains("X-TIMESTAMP"), "{line}");
+}
+
+#[test]
+fn cases_filter_runs_a_subset() {
+    let r = run(&["server", "--cases", "x_partner_id"], &[]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains(": 3 cases against"), "{}", r.stdout);
+    let none = run(&["server", "--cases", "no-such-case"], &[]);
+    assert_eq!(none.code, 2);
+    assert!(
+        none.stderr
+            .starts_with("error: --cases \"no-such-case\" matches no case"),
+        "{}",
+        none.stderr
+    );
+}
+
+#[test]
+fn an_unreachable_target_is_one_line_and_exit_2() {
+    // A port nothing listens on: bind one, then free it.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let key = crate::common::testkey("partner-private.pem");
+    let r = run(
+        &[
+            "server",
+            "--base-url",
+            &format!("http://127.0.0.1:{port}"),
+            "--partner-id",
+            "p",
+            "--client-key",
+            "c",
+            "--access-token",
+            "secret-token-value",
+            "--merchant-id",
+            "m",
+            "--private-key",
+            key.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(
+        r.stderr.starts_with(&format!(
+            "error: cannot reach http://127.0.0.1:{port}: cannot connect"
+        )),
+        "{}",
+        r.stderr
+    );
+    assert!(!r.stderr.contains("secret-token-value"));
+}
+
+#[test]
+fn a_real_endpoint_needs_every_credential() {
+    let r = run(
+        &[
+            "server",
+            "--base-url",
+            "http://127.0.0.1:9",
+            "--partner-id",
+            "p",
+        ],
+        &[],
+    );
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "error: --base-url needs --client-key, --access-token, --merchant-id, --private-key (or their CDM_* variables)\n"
+    );
+}
+
+#[test]
+fn a_malformed_base_url_is_refused() {
+    let r = run(&["server", "--base-url", "ftp://example"], &[]);
+    assert_eq!(r.code, 2);
+    assert_eq!(
+        r.stderr,
+        "error: --base-url: \"ftp://example\" must be an http:// or https:// URL\n"
+    );
+}
+
+#[test]
+fn a_real_endpoint_is_paced_and_gets_fresh_prefixed_references() {
+    let sim = simulate(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("r.json");
+    // 7 cases, one request each, evenly spaced at 5 per second: the run cannot
+    // take less than 6 × 200 ms, however fast the machine (a lower bound only).
+    let r = server_against(
+        &sim,
+        &[
+            "--cases",
+            "x_timestamp",
+            "--rate",
+            "5",
+            "--report-json",
+            json.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert!(
+        report["duration_ms"].as_u64().unwrap() >= 1_200,
+        "not paced: {}",
+        report["duration_ms"]
+    );
+    let mut references = std::collections::BTreeSet::new();
+    for case in report["cases"].as_array().unwrap() {
+        for e in case["exchanges"].as_array().unwrap() {
+            let body: serde_json::Value =
+                serde_json::from_str(e["request_body"].as_str().unwrap()).unwrap();
+            let reference = body["partnerReferenceNo"].as_str().unwrap().to_owned();
+            assert!(reference.starts_with("CDMCONF-"), "{reference}");
+            assert!(
+                references.insert(reference.clone()),
+                "{reference} used twice"
+            );
+        }
+    }
+    assert_eq!(references.len(), 7);
+}

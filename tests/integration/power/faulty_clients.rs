@@ -1,0 +1,205 @@
+//! Client certification against the reference client, faithful and with one
+//! flaw at a time: each flaw is refused by the case meant to catch it, by the
+//! check that names the rule.
+
+use std::sync::Arc;
+
+use cdm_conformance::certify::{CertifyOptions, certify};
+use cdm_conformance::client::{
+    ClientFuture, ClientOutcome, ClientRun, ClientUnderTest, Flaw, Invocation, ReferenceClient,
+};
+use cdm_conformance::simulator::test_signing_key;
+use cdm_conformance::verdict::Verdict;
+use rstest::rstest;
+
+fn options(cases: &str) -> CertifyOptions {
+    CertifyOptions {
+        cases: Some(cases.to_owned()),
+        ..CertifyOptions::test_defaults(cdm_conformance::Contract::embedded())
+    }
+}
+
+#[tokio::test]
+async fn the_reference_client_is_certified() {
+    let client = Arc::new(ReferenceClient::new(
+        cdm_conformance::Contract::embedded(),
+        test_signing_key(),
+    ));
+    let report = certify(
+        client,
+        &CertifyOptions::test_defaults(cdm_conformance::Contract::embedded()),
+    )
+    .await
+    .unwrap();
+    let not_ok: Vec<String> = report
+        .cases
+        .iter()
+        .filter(|c| c.verdict != Verdict::Pass)
+        .map(|c| format!("{} {}: {}", c.verdict, c.id, c.message))
+        .collect();
+    assert!(not_ok.is_empty(), "{not_ok:#?}");
+    assert_eq!(report.cases.len(), 30);
+    assert_eq!(report.exit_code(), 0);
+}
+
+#[rstest]
+#[case::utc_timestamp(
+    Flaw::UtcTimestamp,
+    "code.2009000",
+    "x_timestamp",
+    "must end in +07:00"
+)]
+#[case::millisecond_timestamp(
+    Flaw::MillisecondTimestamp,
+    "code.2009000",
+    "x_timestamp",
+    "must have no fraction of a second"
+)]
+#[case::wrong_signing_text(
+    Flaw::WrongSigningText,
+    "code.2009000",
+    "x_signature",
+    "(X-PARTNER-ID signed in place of the client key)"
+)]
+#[case::wrong_hash(
+    Flaw::WrongHash,
+    "code.2009000",
+    "x_signature",
+    "with SHA-512 instead of SHA-256"
+)]
+#[case::no_partner_id_header(
+    Flaw::NoPartnerIdHeader,
+    "code.2009000",
+    "x_partner_id",
+    "got in request 1, no X-PARTNER-ID"
+)]
+#[case::lowercase_bearer(
+    Flaw::LowercaseBearer,
+    "code.2009000",
+    "authorization",
+    "got in request 1, \"bearer"
+)]
+#[case::retries_forever(
+    Flaw::RetriesForever,
+    "unexpected.html_502.every_attempt",
+    "client_outcome",
+    "the client was stopped after 13 requests"
+)]
+#[case::never_retries(
+    Flaw::NeverRetries,
+    "unexpected.empty_body.every_attempt",
+    "attempts",
+    "got 1 attempt"
+)]
+#[case::succeeds_on_malformed(
+    Flaw::SucceedsOnMalformed,
+    "unexpected.success_without_qrcode.every_attempt",
+    "client_outcome",
+    "expected outcome failed (never success from this answer)"
+)]
+#[case::crashes_on_unexpected(
+    Flaw::CrashesOnUnexpected,
+    "unexpected.invalid_json.every_attempt",
+    "client_outcome",
+    "the client crashed"
+)]
+#[case::wrong_qrcode(
+    Flaw::WrongSuccessValue,
+    "code.2009000",
+    "client_outcome",
+    "expected success with cdmReferenceId"
+)]
+#[case::new_reference_on_retry(
+    Flaw::NewReferenceOnRetry,
+    "unexpected.html_502.once_then_success",
+    "same_reference_on_retry",
+    "-retry2"
+)]
+#[case::resends_after_4xx(Flaw::ResendsAfter4xx, "code.4009001", "attempts", "got 2 attempts")]
+#[case::no_attempt_timeout(
+    Flaw::NoAttemptTimeout,
+    "timeout.every_attempt",
+    "client_outcome",
+    "never success from this answer"
+)]
+#[case::reports_the_late_answer(
+    Flaw::NoAttemptTimeout,
+    "timeout.once_then_success",
+    "client_outcome",
+    "expected a success only after a 2009000 was sent"
+)]
+#[case::stale_retry_timestamp(
+    Flaw::StaleRetryTimestamp,
+    "timeout.every_attempt",
+    "fresh_timestamp_on_retry",
+    "to carry an X-TIMESTAMP later than"
+)]
+#[case::changes_json_types(
+    Flaw::ChangesJsonTypes,
+    "code.2009000",
+    "body",
+    "additionalInfo.regionNo: expected \"12356\" (a string of 5 characters), got 12356 (the number 12356)"
+)]
+#[tokio::test]
+async fn a_faulty_client_is_refused(
+    #[case] flaw: Flaw,
+    #[case] case_id: &str,
+    #[case] check: &str,
+    #[case] seen: &str,
+) {
+    let client = Arc::new(
+        ReferenceClient::new(cdm_conformance::Contract::embedded(), test_signing_key())
+            .with_flaw(flaw),
+    );
+    let report = certify(client, &options(case_id)).await.unwrap();
+    crate::power::assert_caught(&report, &format!("{flaw:?}"), case_id, check, seen);
+}
+
+#[test]
+fn every_flaw_is_tried_above() {
+    let source = std::fs::read_to_string(
+        crate::common::root().join("tests/integration/power/faulty_clients.rs"),
+    )
+    .unwrap();
+    for flaw in Flaw::ALL {
+        assert!(
+            source.contains(&format!("Flaw::{flaw:?},")),
+            "no case runs Flaw::{flaw:?}"
+        );
+    }
+}
+
+/// A Rust vendor certifies in-process through the public trait.
+struct GivesUpAtOnce;
+
+impl ClientUnderTest for GivesUpAtOnce {
+    fn name(&self) -> String {
+        "gives-up-at-once".into()
+    }
+
+    fn run<'a>(&'a self, _: &'a Invocation) -> ClientFuture<'a> {
+        Box::pin(async {
+            ClientRun {
+                outcome: Some(Ok(ClientOutcome::Failed {
+                    response_code: None,
+                })),
+                ..ClientRun::default()
+            }
+        })
+    }
+}
+
+#[tokio::test]
+async fn an_in_process_client_that_never_calls_is_refused() {
+    let report = certify(Arc::new(GivesUpAtOnce), &options("code.2009000"))
+        .await
+        .unwrap();
+    assert_eq!(report.target, "gives-up-at-once");
+    let case = &report.cases[0];
+    assert_eq!(case.verdict, Verdict::Fail);
+    assert!(
+        case.message.contains("no request at all"),
+        "{}",
+        case.message
+    );
+}
