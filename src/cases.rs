@@ -116,9 +116,13 @@ pub struct CatalogOptions {
     pub include_rate_limit: bool,
 }
 
-/// `camelCase` or `X-HEADER-NAME` to `snake_case`, for case ids.
+/// `camelCase` or `X-HEADER-NAME` to `snake_case`, for case ids; a nested
+/// field keeps its dots (`amount.value`).
 pub fn snake(name: &str) -> String {
-    heck::ToSnakeCase::to_snake_case(name)
+    name.split('.')
+        .map(heck::ToSnakeCase::to_snake_case)
+        .collect::<Vec<_>>()
+        .join(".")
 }
 
 fn case_id(fault: &Fault, json_type: Option<JsonType>) -> String {

@@ -32,21 +32,26 @@ pub fn token(value: &str) -> String {
     format!("{head}…({len} chars)")
 }
 
-/// An `Authorization` header value as it may be shown.
+/// An `Authorization` header value as it may be shown: its scheme, and the
+/// credential after it shortened.
+///
+/// ```
+/// assert_eq!(cdm_conformance::redact::authorization("Bearer abcdefghijklmnop"), "Bearer abcdef…(16 chars)");
+/// assert_eq!(cdm_conformance::redact::authorization("abcdefghijklmnop"), "abcdef…(16 chars)");
+/// ```
 pub fn authorization(value: &str) -> String {
-    match value.strip_prefix("Bearer ") {
-        Some(t) => format!("Bearer {}", token(t)),
+    match value.split_once(' ') {
+        Some((scheme, t)) => format!("{scheme} {}", token(t)),
         None => token(value),
     }
 }
 
-/// A request header's value as it may be shown: `Authorization` and
-/// `X-SIGNATURE` shortened, anything else as it is.
+/// A request header's value as it may be shown: the HTTP `Authorization`
+/// header shortened, anything else as it is. A signature is no secret: it
+/// is kept whole, so that a report's evidence can be verified again.
 pub fn header(name: &str, value: &str) -> String {
     if name.eq_ignore_ascii_case("Authorization") {
         authorization(value)
-    } else if name.eq_ignore_ascii_case("X-SIGNATURE") {
-        shorten(value, 16)
     } else {
         value.to_owned()
     }

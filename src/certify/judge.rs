@@ -220,7 +220,10 @@ pub fn judge(
                 }
                 (Reaction::FailedWith(code), _) => (
                     Verdict::Fail,
-                    format!("outcome failed with responseCode {code}"),
+                    format!(
+                        "outcome failed with {} {code}",
+                        crate::client::OUTCOME_CODE_KEY
+                    ),
                     seen,
                 ),
                 (Reaction::Failed, ClientOutcome::Failed { .. }) => {

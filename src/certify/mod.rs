@@ -89,9 +89,7 @@ pub enum CertifyError {
     #[error(transparent)]
     Simulator(#[from] SimError),
     /// No scenario matches `--cases`.
-    #[error(
-        "--cases {pattern:?} matches no case (ids look like code.4009001, timeout.every_attempt)"
-    )]
+    #[error("--cases {pattern:?} matches no case (ids look like code.CODE, timeout.every_attempt)")]
     NoCases {
         /// The pattern.
         pattern: String,

@@ -23,6 +23,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 
 use crate::contract::Contract;
+use crate::spec::HeaderFormat;
 use crate::wire::{KeyError, SignatureError, SigningKey, Timestamp, TimestampError, VerifyingKey};
 
 /// Conformance harness for PayCools' Generate ATM QRCode API
@@ -426,7 +427,15 @@ fn sign(contract: &Contract, args: &SignArgs) -> Result<Outcome, CliError> {
     };
     let signature = key.sign(&contract.signing_text(&args.client_key, timestamp.as_str()));
     Ok(Outcome {
-        stdout: format!("X-TIMESTAMP: {timestamp}\nX-SIGNATURE: {signature}\n"),
+        stdout: format!(
+            "{}: {timestamp}\n{}: {signature}\n",
+            contract
+                .header(HeaderFormat::JakartaTimestamp)
+                .unwrap_or("timestamp"),
+            contract
+                .header(HeaderFormat::RsaSignature)
+                .unwrap_or("signature"),
+        ),
         stderr: String::new(),
         code: 0,
     })

@@ -59,6 +59,10 @@ impl std::fmt::Debug for Invocation {
     }
 }
 
+/// The adapter protocol's key for the code of a failed outcome, the same
+/// for every API: `{"outcome":"failed","responseCode":"..."}`.
+pub const OUTCOME_CODE_KEY: &str = "responseCode";
+
 /// What a client reports: the last line of its standard output, as JSON.
 ///
 /// A success carries the API's success fields by name:
@@ -146,7 +150,7 @@ pub fn parse_outcome(stdout: &str, success_fields: &[String]) -> Result<ClientOu
                 })
                 .collect(),
         }),
-        Some("failed") => match value.get("responseCode") {
+        Some("failed") => match value.get(OUTCOME_CODE_KEY) {
             None | Some(Value::Null) => Ok(ClientOutcome::Failed {
                 response_code: None,
             }),
@@ -154,7 +158,7 @@ pub fn parse_outcome(stdout: &str, success_fields: &[String]) -> Result<ClientOu
                 response_code: Some(c.clone()),
             }),
             Some(other) => Err(format!(
-                "the outcome line's responseCode must be a string or null, not {other}: {:?}",
+                "the outcome line's {OUTCOME_CODE_KEY} must be a string or null, not {other}: {:?}",
                 shown()
             )),
         },

@@ -348,7 +348,7 @@ impl ClientUnderTest for ReferenceClient {
     }
 }
 
-/// Every string of the body that reads as a whole number becomes a JSON
+/// Every string of the body that reads as a plain decimal number becomes a JSON
 /// number (the flaw of a client that loses the types it was given).
 fn numbers_for_numeric_strings(value: &mut Value) {
     match value {
@@ -357,6 +357,11 @@ fn numbers_for_numeric_strings(value: &mut Value) {
         Value::String(s) => {
             if let Ok(n) = s.parse::<u64>() {
                 *value = Value::from(n);
+            } else if let Ok(x) = s.parse::<f64>()
+                && x.is_finite()
+                && s.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+            {
+                *value = Value::from(x);
             }
         }
         _ => {}

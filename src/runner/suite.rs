@@ -115,7 +115,9 @@ pub enum RunError {
     #[error(transparent)]
     Client(#[from] ClientError),
     /// No case matches `--cases`.
-    #[error("--cases {pattern:?} matches no case (ids look like header.x_timestamp.utc_z)")]
+    #[error(
+        "--cases {pattern:?} matches no case (ids look like header.NAME.KIND, body.FIELD.KIND)"
+    )]
     NoCases {
         /// The pattern.
         pattern: String,

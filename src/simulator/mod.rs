@@ -320,15 +320,16 @@ impl Engine {
     pub fn answer(&self, req: &Incoming) -> Answer {
         let mut answer = self.answer_inner(req);
         if self.quirk(Quirk::EchoesAuthorization) {
-            let echo = req
-                .header("authorization")
-                .flatten()
-                .unwrap_or_default()
-                .to_owned();
+            let name = self
+                .contract
+                .header(crate::spec::HeaderFormat::BearerToken)
+                .unwrap_or_default();
+            let echo = req.header(name).flatten().unwrap_or_default().to_owned();
+            let field = &self.contract.roles().response_message;
             if let Ok(mut body) = serde_json::from_slice::<Value>(&answer.body) {
-                body["responseMessage"] = json!(format!(
+                body[field] = json!(format!(
                     "{} {echo}",
-                    body["responseMessage"].as_str().unwrap_or_default()
+                    body[field].as_str().unwrap_or_default()
                 ));
                 answer.body = serde_json::to_vec(&body).unwrap_or(answer.body);
             }

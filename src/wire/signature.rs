@@ -110,7 +110,7 @@ pub enum KeyError {
 #[non_exhaustive]
 pub enum SignatureError {
     /// The header is not standard padded base64.
-    #[error("X-SIGNATURE {actual:?} is not standard padded base64: {reason}")]
+    #[error("signature {actual:?} is not standard padded base64: {reason}")]
     NotBase64 {
         /// The value, shortened.
         actual: String,
@@ -119,7 +119,7 @@ pub enum SignatureError {
     },
     /// The decoded signature has the wrong length for the key.
     #[error(
-        "X-SIGNATURE decodes to {actual} bytes, but a signature by a {bits}-bit key has {expected}"
+        "the signature decodes to {actual} bytes, but a signature by a {bits}-bit key has {expected}"
     )]
     Length {
         /// The key's modulus size in bytes.
@@ -131,7 +131,7 @@ pub enum SignatureError {
     },
     /// The signature is not the key's SHA256withRSA signature of the text.
     #[error(
-        "X-SIGNATURE is not a SHA256withRSA signature of {text:?} by the partner's key (wrong key, or another text was signed)"
+        "the signature is not a SHA256withRSA signature of {text:?} by the partner's key (wrong key, or another text was signed)"
     )]
     Mismatch {
         /// The exact text that was verified.

@@ -1,6 +1,6 @@
 //! `X-TIMESTAMP`: Jakarta time, exactly `YYYY-MM-DDTHH:mm:ss+07:00`.
 //!
-//! Making one is easy; parsing one is strict. The API text and the contract
+//! Making one is easy; parsing one is strict. The API text and the project
 //! allow one shape only: 25 characters, no fraction, offset `+07:00` and no
 //! other (Jakarta keeps no daylight saving, so the offset never changes).
 //! Anything else is refused with an error that says what was expected and
@@ -13,7 +13,7 @@
 //! assert_eq!(ts.unix_seconds(), 1695639455);
 //!
 //! let err = Timestamp::parse("2023-09-25T10:57:35Z").unwrap_err();
-//! assert_eq!(err.to_string(), r#"X-TIMESTAMP "2023-09-25T10:57:35Z" must end in +07:00"#);
+//! assert_eq!(err.to_string(), r#"timestamp "2023-09-25T10:57:35Z" must end in +07:00"#);
 //! ```
 
 use std::fmt;
@@ -47,19 +47,19 @@ pub struct Timestamp {
 #[non_exhaustive]
 pub enum TimestampError {
     /// The offset is not `+07:00` (a `Z`, another offset, or none).
-    #[error("X-TIMESTAMP {actual:?} must end in +07:00")]
+    #[error("timestamp {actual:?} must end in +07:00")]
     Offset {
         /// The whole value.
         actual: String,
     },
     /// The value has a fractional second.
-    #[error("X-TIMESTAMP {actual:?} must have no fraction of a second")]
+    #[error("timestamp {actual:?} must have no fraction of a second")]
     Fraction {
         /// The whole value.
         actual: String,
     },
     /// The value is not 25 characters long.
-    #[error("X-TIMESTAMP {actual:?} must be exactly {expected} characters, not {len}")]
+    #[error("timestamp {actual:?} must be exactly {expected} characters, not {len}")]
     Length {
         /// The whole value.
         actual: String,
@@ -69,14 +69,14 @@ pub enum TimestampError {
         len: usize,
     },
     /// The value has the right length and offset but is not a date and time.
-    #[error("X-TIMESTAMP {actual:?} must be a date and time of the form YYYY-MM-DDTHH:mm:ss+07:00")]
+    #[error("timestamp {actual:?} must be a date and time of the form YYYY-MM-DDTHH:mm:ss+07:00")]
     NotADate {
         /// The whole value.
         actual: String,
     },
     /// An instant whose Jakarta year has no four-digit form.
     #[error(
-        "X-TIMESTAMP needs a Jakarta year from 0000 to 9999; {unix_seconds} s after 1970-01-01T00:00:00Z is outside"
+        "a timestamp needs a Jakarta year from 0000 to 9999; {unix_seconds} s after 1970-01-01T00:00:00Z is outside"
     )]
     OutOfRange {
         /// The instant, in seconds since 1970-01-01T00:00:00Z.

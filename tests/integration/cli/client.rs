@@ -73,7 +73,7 @@ fn an_adapter_breaking_one_rule_is_refused_naming_it() {
         .expect("the case fails");
     assert!(
         line.contains(
-            "x_timestamp: expected X-TIMESTAMP of the form YYYY-MM-DDTHH:mm:ss+07:00, got in request 1, X-TIMESTAMP"
+            "x_timestamp: expected X-TIMESTAMP of the form YYYY-MM-DDTHH:mm:ss+07:00, got in request 1, timestamp"
         ),
         "{line}"
     );

@@ -37,11 +37,11 @@ const TS: &str = "2023-09-25T17:57:35+07:00";
 )]
 #[case::signature_not_base64(
     vec!["verify", "--public-key", "src/testkeys/partner-public.pem", "--client-key", "k", "--timestamp", TS, "--signature", "not*base64"],
-    "error: --signature: X-SIGNATURE \"not*base64\" is not standard padded base64: invalid character '*' at offset 3"
+    "error: --signature: signature \"not*base64\" is not standard padded base64: invalid character '*' at offset 3"
 )]
 #[case::malformed_timestamp(
     vec!["sign", "--private-key", "src/testkeys/partner-private.pem", "--client-key", "k", "--timestamp", "2023-09-25T17:57:35.123+07:00"],
-    "error: --timestamp: X-TIMESTAMP \"2023-09-25T17:57:35.123+07:00\" must have no fraction of a second"
+    "error: --timestamp: timestamp \"2023-09-25T17:57:35.123+07:00\" must have no fraction of a second"
 )]
 #[case::unknown_flag(
     vec!["sign", "--privat-key", "x"],

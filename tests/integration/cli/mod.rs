@@ -6,6 +6,7 @@ mod keygen;
 mod profile;
 mod server;
 mod sign_verify;
+mod spec_dir;
 
 use std::process::Command;
 

@@ -9,6 +9,7 @@ use crate::cli::run;
 /// A `simulate` process, killed when dropped.
 struct SimProcess {
     child: Child,
+    banner: String,
     env: Vec<(String, String)>,
     _dir: tempfile::TempDir,
 }
@@ -65,6 +66,7 @@ fn simulate(extra: &[&str]) -> SimProcess {
     );
     SimProcess {
         child,
+        banner,
         env,
         _dir: dir,
     }
@@ -144,6 +146,23 @@ fn a_faithful_simulator_process_passes() {
     let sim = simulate(&[]);
     let r = server_against(&sim, &[]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+}
+
+#[test]
+fn a_simulator_process_of_another_endpoint_and_the_suite_agree() {
+    let spec = crate::common::fixture("sibling-api").display().to_string();
+    let sim = simulate(&["--spec", &spec]);
+    assert!(
+        sim.banner.contains("Create Payment Link (test fixture)"),
+        "{}",
+        sim.banner
+    );
+    assert!(sim.banner.contains("storeId"), "{}", sim.banner);
+    let r = server_against(&sim, &["--spec", &spec]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // The built-in suite against it: its path is not the sibling's.
+    let r = server_against(&sim, &["--cases", "request.valid"]);
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
 }
 
 #[test]

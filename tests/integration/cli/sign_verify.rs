@@ -179,7 +179,7 @@ fn verify_refuses_any_changed_byte(
     assert_eq!(r.code, 1, "{} {}", r.stdout, r.stderr);
     assert!(
         r.stdout
-            .starts_with("invalid: X-SIGNATURE is not a SHA256withRSA signature of \""),
+            .starts_with("invalid: the signature is not a SHA256withRSA signature of \""),
         "{}",
         r.stdout
     );
@@ -210,7 +210,7 @@ fn verify_names_a_signature_of_the_wrong_length() {
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stdout,
-        "invalid: X-SIGNATURE decodes to 128 bytes, but a signature by a 2048-bit key has 256\n"
+        "invalid: the signature decodes to 128 bytes, but a signature by a 2048-bit key has 256\n"
     );
 }
 
@@ -237,6 +237,6 @@ fn verify_of_a_valid_signature_over_a_malformed_timestamp_is_invalid() {
     assert_eq!(r.code, 1);
     assert_eq!(
         r.stdout,
-        "invalid: X-TIMESTAMP \"2023-09-25T10:57:35Z\" must end in +07:00 (the signature itself matches)\n"
+        "invalid: timestamp \"2023-09-25T10:57:35Z\" must end in +07:00 (the signature itself matches)\n"
     );
 }

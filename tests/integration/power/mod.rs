@@ -6,6 +6,7 @@ mod faulty_servers;
 mod fuzz_checks;
 mod hostile_servers;
 mod reliability;
+mod sibling;
 
 use cdm_conformance::report::Report;
 use cdm_conformance::verdict::Verdict;

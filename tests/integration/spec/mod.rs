@@ -1,6 +1,8 @@
 //! The spec as data: its transcription, its loader, the schemas derived from it.
 
+mod compile;
 mod errata;
+mod generic;
 mod loading;
 mod schemas;
 mod source_text;

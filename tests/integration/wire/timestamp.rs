@@ -66,15 +66,15 @@ fn malformed(#[case] text: &str, #[case] kind: fn(&TimestampError) -> bool) {
 #[rstest]
 #[case::utc_z(
     "2023-09-25T10:57:35Z",
-    r#"X-TIMESTAMP "2023-09-25T10:57:35Z" must end in +07:00"#
+    r#"timestamp "2023-09-25T10:57:35Z" must end in +07:00"#
 )]
 #[case::fraction(
     "2023-09-25T17:57:35.123+07:00",
-    r#"X-TIMESTAMP "2023-09-25T17:57:35.123+07:00" must have no fraction of a second"#
+    r#"timestamp "2023-09-25T17:57:35.123+07:00" must have no fraction of a second"#
 )]
 #[case::month_13(
     "2023-13-25T17:57:35+07:00",
-    r#"X-TIMESTAMP "2023-13-25T17:57:35+07:00" must be a date and time of the form YYYY-MM-DDTHH:mm:ss+07:00"#
+    r#"timestamp "2023-13-25T17:57:35+07:00" must be a date and time of the form YYYY-MM-DDTHH:mm:ss+07:00"#
 )]
 fn error_messages(#[case] text: &str, #[case] message: &str) {
     assert_eq!(Timestamp::parse(text).unwrap_err().to_string(), message);
