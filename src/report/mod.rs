@@ -1,4 +1,6 @@
-//! Reports: the JSON of CONTRACT.md section 3, JUnit XML, and a self-contained HTML page.
+//! Reports: the model, and its renderings: JSON (here), JUnit XML
+//! (`junit.rs`), Markdown (`markdown.rs`), a self-contained HTML page
+//! (`html.rs`). Secrets are scrubbed in one place (`scrub.rs`).
 //!
 //! A [`Report`] is built once from the case results; each format renders it.
 //! Request headers are redacted when recorded, and [`Report::scrub`] replaces
@@ -17,31 +19,12 @@ use crate::spec::SpecRef;
 use crate::transport::{Exchange, TransportError};
 use crate::verdict::{Finding, Verdict};
 
-/// Replaces secrets with their redacted form.
-struct Scrubber(Vec<(String, String)>);
+mod html;
+mod junit;
+mod markdown;
+mod scrub;
 
-impl Scrubber {
-    fn new(secrets: &[&str]) -> Scrubber {
-        Scrubber(
-            secrets
-                .iter()
-                .filter(|s| s.len() >= 4)
-                .map(|s| ((*s).to_owned(), redact::token(s)))
-                .collect(),
-        )
-    }
-
-    fn fix(&self, text: &mut String) {
-        for (secret, shown) in &self.0 {
-            if text.contains(secret.as_str()) {
-                *text = text.replace(secret.as_str(), shown);
-            }
-        }
-        if text.contains("-----BEGIN ") || text.contains("MII") {
-            *text = redact::key_material(text);
-        }
-    }
-}
+use scrub::Scrubber;
 
 /// How many failing findings a case's message spells out; `checks` has all.
 pub const MESSAGE_FINDINGS: usize = 5;
@@ -375,188 +358,5 @@ impl Report {
     /// The JSON report.
     pub fn to_json(&self) -> String {
         serde_json::to_string_pretty(self).unwrap_or_default()
-    }
-
-    /// JUnit XML: one testcase per case, failures with their message.
-    pub fn to_junit(&self) -> String {
-        use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
-        let mut report = JReport::new(self.harness.name);
-        let mut suite = TestSuite::new(self.mode.as_str());
-        for c in &self.cases {
-            let status = match c.verdict {
-                Verdict::Fail => {
-                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    s.set_message(c.message.as_str());
-                    s.set_description(format!("{}\n{}", c.spec_ref, c.message));
-                    s
-                }
-                Verdict::Skip => TestCaseStatus::skipped(),
-                _ => TestCaseStatus::success(),
-            };
-            let mut tc = TestCase::new(c.id.as_str(), status);
-            tc.set_classname(format!("{}.{}", self.harness.name, self.mode));
-            tc.set_time(Duration::from_millis(c.duration_ms));
-            if matches!(c.verdict, Verdict::Warn | Verdict::Info | Verdict::Pass) {
-                tc.set_system_out(format!("{}: {} ({})", c.verdict, c.message, c.spec_ref));
-            }
-            suite.add_test_case(tc);
-        }
-        report.add_test_suite(suite);
-        report.to_string().unwrap_or_default()
-    }
-
-    /// A Markdown summary, fit for a CI job summary: counts, then every case
-    /// that did not pass, then all cases folded away.
-    pub fn to_markdown(&self) -> String {
-        fn cell(text: &str) -> String {
-            text.replace('|', "\\|").replace(['\n', '\r'], " ")
-        }
-        let s = &self.summary;
-        let mut out = format!(
-            "## cdm-conformance {}: {}\n\n**target** `{}` · **harness** {} {} · **specs/** `{}`\n\n\
-             | passed | failed | warned | skipped | info |\n|---|---|---|---|---|\n| {} | {} | {} | {} | {} |\n",
-            self.mode,
-            self.verdict.as_str().to_uppercase(),
-            cell(&self.target),
-            self.harness.name,
-            self.harness.version,
-            &self.harness.spec_digest[..self.harness.spec_digest.len().min(12)],
-            s.passed,
-            s.failed,
-            s.warned,
-            s.skipped,
-            s.info,
-        );
-        for (verdict, title) in [(Verdict::Fail, "Failed"), (Verdict::Warn, "Warnings")] {
-            let rows: Vec<&CaseReport> =
-                self.cases.iter().filter(|c| c.verdict == verdict).collect();
-            if rows.is_empty() {
-                continue;
-            }
-            out.push_str(&format!(
-                "\n### {title}\n\n| case | spec row | message |\n|---|---|---|\n"
-            ));
-            for c in rows {
-                out.push_str(&format!(
-                    "| `{}` | {} | {} |\n",
-                    cell(&c.id),
-                    cell(&c.spec_ref.to_string()),
-                    cell(&c.message)
-                ));
-            }
-        }
-        out.push_str("\n<details><summary>All cases</summary>\n\n| case | verdict | spec row | ms |\n|---|---|---|---|\n");
-        for c in &self.cases {
-            out.push_str(&format!(
-                "| `{}` | {} | {} | {} |\n",
-                cell(&c.id),
-                c.verdict,
-                cell(&c.spec_ref.to_string()),
-                c.duration_ms
-            ));
-        }
-        out.push_str("\n</details>\n");
-        out
-    }
-
-    /// A self-contained HTML page: no script, no network asset.
-    pub fn to_html(&self) -> String {
-        use html_escape::encode_text as esc;
-        let s = &self.summary;
-        let mut rows = String::new();
-        for c in &self.cases {
-            let mut exchanges = String::new();
-            for e in &c.exchanges {
-                let headers: String = e
-                    .request_headers
-                    .iter()
-                    .map(|(n, v)| format!("{n}: {v}\n"))
-                    .collect();
-                let answer = match (&e.status, &e.error) {
-                    (Some(status), _) => {
-                        let h: String = e
-                            .response_headers
-                            .iter()
-                            .map(|(n, v)| format!("{n}: {v}\n"))
-                            .collect();
-                        format!(
-                            "HTTP {status} in {} ms\n{h}\n{}",
-                            e.elapsed_ms,
-                            e.response_body.as_deref().unwrap_or("")
-                        )
-                    }
-                    (None, Some(err)) => format!("no answer: {err}"),
-                    (None, None) => String::new(),
-                };
-                exchanges.push_str(&format!(
-                    "<pre>{} {}\n{}\n{}</pre><pre>{}</pre>",
-                    esc(&e.method),
-                    esc(&e.url),
-                    esc(&headers),
-                    esc(&e.request_body),
-                    esc(&answer)
-                ));
-            }
-            rows.push_str(&format!(
-                "<tr class=\"{v}\"><td class=\"verdict\">{v}</td><td><code>{id}</code></td><td>{spec_ref}</td><td>{message}<details><summary>exchanges</summary>{exchanges}</details></td><td>{ms}</td></tr>\n",
-                v = c.verdict,
-                id = esc(&c.id),
-                spec_ref = esc(&c.spec_ref.to_string()),
-                message = esc(&c.message),
-                ms = c.duration_ms,
-            ));
-        }
-        format!(
-            r#"<!DOCTYPE html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<title>cdm-conformance {mode} report: {verdict}</title>
-<style>
-body {{ font-family: system-ui, sans-serif; margin: 2em; }}
-table {{ border-collapse: collapse; width: 100%; }}
-td, th {{ border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }}
-tr.fail td.verdict {{ background: #f8d0d0; }}
-tr.warn td.verdict {{ background: #fbeec0; }}
-tr.pass td.verdict {{ background: #d4f0d4; }}
-tr.info td.verdict {{ background: #dde8f8; }}
-pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; padding: 4px; }}
-</style>
-</head>
-<body>
-<h1>cdm-conformance {mode} report: <span class="{verdict}">{verdict}</span></h1>
-<table class="summary">
-<tr><th>target</th><td>{target}</td></tr>
-<tr><th>harness</th><td>{name} {version}</td></tr>
-<tr><th>specs/ digest</th><td><code>{digest}</code></td></tr>
-<tr><th>started</th><td>{started} ({duration} ms)</td></tr>
-<tr><th>cases</th><td>{passed} passed, {failed} failed, {warned} warned, {skipped} skipped, {info} info</td></tr>
-{settings}</table>
-<h2>Cases</h2>
-<table class="cases">
-<tr><th>verdict</th><th>case</th><th>spec row</th><th>message</th><th>ms</th></tr>
-{rows}</table>
-</body>
-</html>
-"#,
-            mode = esc(&self.mode),
-            verdict = self.verdict,
-            target = esc(&self.target),
-            name = self.harness.name,
-            version = self.harness.version,
-            digest = self.harness.spec_digest,
-            started = esc(&self.started_at),
-            duration = self.duration_ms,
-            passed = s.passed,
-            failed = s.failed,
-            warned = s.warned,
-            skipped = s.skipped,
-            info = s.info,
-            settings = self
-                .settings
-                .iter()
-                .map(|(k, v)| format!("<tr><th>{}</th><td>{}</td></tr>\n", esc(k), esc(v)))
-                .collect::<String>(),
-        )
     }
 }

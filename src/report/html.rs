@@ -1,0 +1,106 @@
+//! A self-contained HTML page: the certificate a vendor hands in.
+
+use super::Report;
+
+impl Report {
+    /// A self-contained HTML page: no script, no network asset.
+    pub fn to_html(&self) -> String {
+        use html_escape::encode_text as esc;
+        let s = &self.summary;
+        let mut rows = String::new();
+        for c in &self.cases {
+            let mut exchanges = String::new();
+            for e in &c.exchanges {
+                let headers: String = e
+                    .request_headers
+                    .iter()
+                    .map(|(n, v)| format!("{n}: {v}\n"))
+                    .collect();
+                let answer = match (&e.status, &e.error) {
+                    (Some(status), _) => {
+                        let h: String = e
+                            .response_headers
+                            .iter()
+                            .map(|(n, v)| format!("{n}: {v}\n"))
+                            .collect();
+                        format!(
+                            "HTTP {status} in {} ms\n{h}\n{}",
+                            e.elapsed_ms,
+                            e.response_body.as_deref().unwrap_or("")
+                        )
+                    }
+                    (None, Some(err)) => format!("no answer: {err}"),
+                    (None, None) => String::new(),
+                };
+                exchanges.push_str(&format!(
+                    "<pre>{} {}\n{}\n{}</pre><pre>{}</pre>",
+                    esc(&e.method),
+                    esc(&e.url),
+                    esc(&headers),
+                    esc(&e.request_body),
+                    esc(&answer)
+                ));
+            }
+            rows.push_str(&format!(
+                "<tr class=\"{v}\"><td class=\"verdict\">{v}</td><td><code>{id}</code></td><td>{spec_ref}</td><td>{message}<details><summary>exchanges</summary>{exchanges}</details></td><td>{ms}</td></tr>\n",
+                v = c.verdict,
+                id = esc(&c.id),
+                spec_ref = esc(&c.spec_ref.to_string()),
+                message = esc(&c.message),
+                ms = c.duration_ms,
+            ));
+        }
+        format!(
+            r#"<!DOCTYPE html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<title>cdm-conformance {mode} report: {verdict}</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em; }}
+table {{ border-collapse: collapse; width: 100%; }}
+td, th {{ border: 1px solid #ccc; padding: 4px 8px; vertical-align: top; text-align: left; }}
+tr.fail td.verdict {{ background: #f8d0d0; }}
+tr.warn td.verdict {{ background: #fbeec0; }}
+tr.pass td.verdict {{ background: #d4f0d4; }}
+tr.info td.verdict {{ background: #dde8f8; }}
+pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; padding: 4px; }}
+</style>
+</head>
+<body>
+<h1>cdm-conformance {mode} report: <span class="{verdict}">{verdict}</span></h1>
+<table class="summary">
+<tr><th>target</th><td>{target}</td></tr>
+<tr><th>harness</th><td>{name} {version}</td></tr>
+<tr><th>specs/ digest</th><td><code>{digest}</code></td></tr>
+<tr><th>started</th><td>{started} ({duration} ms)</td></tr>
+<tr><th>cases</th><td>{passed} passed, {failed} failed, {warned} warned, {skipped} skipped, {info} info</td></tr>
+{settings}</table>
+<h2>Cases</h2>
+<table class="cases">
+<tr><th>verdict</th><th>case</th><th>spec row</th><th>message</th><th>ms</th></tr>
+{rows}</table>
+</body>
+</html>
+"#,
+            mode = esc(&self.mode),
+            verdict = self.verdict,
+            target = esc(&self.target),
+            name = self.harness.name,
+            version = self.harness.version,
+            digest = self.harness.spec_digest,
+            started = esc(&self.started_at),
+            duration = self.duration_ms,
+            passed = s.passed,
+            failed = s.failed,
+            warned = s.warned,
+            skipped = s.skipped,
+            info = s.info,
+            settings = self
+                .settings
+                .iter()
+                .map(|(k, v)| format!("<tr><th>{}</th><td>{}</td></tr>\n", esc(k), esc(v)))
+                .collect::<String>(),
+        )
+    }
+}

@@ -1,0 +1,36 @@
+//! JUnit XML: one testcase per case, failures with their message.
+
+use std::time::Duration;
+
+use super::Report;
+use crate::verdict::Verdict;
+
+impl Report {
+    /// JUnit XML: one testcase per case, failures with their message.
+    pub fn to_junit(&self) -> String {
+        use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
+        let mut report = JReport::new(self.harness.name);
+        let mut suite = TestSuite::new(self.mode.as_str());
+        for c in &self.cases {
+            let status = match c.verdict {
+                Verdict::Fail => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(c.message.as_str());
+                    s.set_description(format!("{}\n{}", c.spec_ref, c.message));
+                    s
+                }
+                Verdict::Skip => TestCaseStatus::skipped(),
+                _ => TestCaseStatus::success(),
+            };
+            let mut tc = TestCase::new(c.id.as_str(), status);
+            tc.set_classname(format!("{}.{}", self.harness.name, self.mode));
+            tc.set_time(Duration::from_millis(c.duration_ms));
+            if matches!(c.verdict, Verdict::Warn | Verdict::Info | Verdict::Pass) {
+                tc.set_system_out(format!("{}: {} ({})", c.verdict, c.message, c.spec_ref));
+            }
+            suite.add_test_case(tc);
+        }
+        report.add_test_suite(suite);
+        report.to_string().unwrap_or_default()
+    }
+}

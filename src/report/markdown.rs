@@ -1,0 +1,60 @@
+//! A Markdown summary, fit for a CI job summary.
+
+use super::{CaseReport, Report};
+use crate::verdict::Verdict;
+
+impl Report {
+    /// A Markdown summary, fit for a CI job summary: counts, then every case
+    /// that did not pass, then all cases folded away.
+    pub fn to_markdown(&self) -> String {
+        fn cell(text: &str) -> String {
+            text.replace('|', "\\|").replace(['\n', '\r'], " ")
+        }
+        let s = &self.summary;
+        let mut out = format!(
+            "## cdm-conformance {}: {}\n\n**target** `{}` · **harness** {} {} · **specs/** `{}`\n\n\
+             | passed | failed | warned | skipped | info |\n|---|---|---|---|---|\n| {} | {} | {} | {} | {} |\n",
+            self.mode,
+            self.verdict.as_str().to_uppercase(),
+            cell(&self.target),
+            self.harness.name,
+            self.harness.version,
+            &self.harness.spec_digest[..self.harness.spec_digest.len().min(12)],
+            s.passed,
+            s.failed,
+            s.warned,
+            s.skipped,
+            s.info,
+        );
+        for (verdict, title) in [(Verdict::Fail, "Failed"), (Verdict::Warn, "Warnings")] {
+            let rows: Vec<&CaseReport> =
+                self.cases.iter().filter(|c| c.verdict == verdict).collect();
+            if rows.is_empty() {
+                continue;
+            }
+            out.push_str(&format!(
+                "\n### {title}\n\n| case | spec row | message |\n|---|---|---|\n"
+            ));
+            for c in rows {
+                out.push_str(&format!(
+                    "| `{}` | {} | {} |\n",
+                    cell(&c.id),
+                    cell(&c.spec_ref.to_string()),
+                    cell(&c.message)
+                ));
+            }
+        }
+        out.push_str("\n<details><summary>All cases</summary>\n\n| case | verdict | spec row | ms |\n|---|---|---|---|\n");
+        for c in &self.cases {
+            out.push_str(&format!(
+                "| `{}` | {} | {} | {} |\n",
+                cell(&c.id),
+                c.verdict,
+                cell(&c.spec_ref.to_string()),
+                c.duration_ms
+            ));
+        }
+        out.push_str("\n</details>\n");
+        out
+    }
+}

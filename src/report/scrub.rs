@@ -1,0 +1,29 @@
+//! Secrets a peer echoed, replaced everywhere in a report.
+
+use crate::redact;
+
+/// Replaces secrets with their redacted form.
+pub(super) struct Scrubber(Vec<(String, String)>);
+
+impl Scrubber {
+    pub(super) fn new(secrets: &[&str]) -> Scrubber {
+        Scrubber(
+            secrets
+                .iter()
+                .filter(|s| s.len() >= 4)
+                .map(|s| ((*s).to_owned(), redact::token(s)))
+                .collect(),
+        )
+    }
+
+    pub(super) fn fix(&self, text: &mut String) {
+        for (secret, shown) in &self.0 {
+            if text.contains(secret.as_str()) {
+                *text = text.replace(secret.as_str(), shown);
+            }
+        }
+        if text.contains("-----BEGIN ") || text.contains("MII") {
+            *text = redact::key_material(text);
+        }
+    }
+}
