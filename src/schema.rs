@@ -3,7 +3,7 @@
 //! There is one source of truth, `specs/api.toml`: the schemas are computed
 //! from its rows, never written by hand. `snapshots/` holds them as derived, so
 //! a change to the spec shows up in review, and a test holds them to the same
-//! judgement as the typed checks of [`crate::checks`].
+//! judgement as the typed checks of [`crate::rules::body`].
 //!
 //! ```
 //! use cdm_conformance::{schema::BodySchemas, Contract};

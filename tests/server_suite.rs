@@ -46,20 +46,14 @@ fn main() {
             eprintln!("server_suite: {e}");
             std::process::exit(2)
         });
-    // Against a real endpoint, one valid request first: an unreachable
-    // target stops the run with one line and exit 2, as the CLI does,
-    // instead of failing every test.
-    if sim.is_none() {
-        let valid: Vec<Case> = catalog(&cdm_conformance::Contract::embedded(), &options.catalog)
-            .into_iter()
-            .filter(|c| c.id == "request.valid")
-            .collect();
-        if let Err(e @ cdm_conformance::runner::RunError::Unreachable { .. }) =
-            runtime.block_on(cdm_conformance::runner::run_cases(&target, &options, valid))
-        {
-            eprintln!("server_suite: {e}");
-            std::process::exit(2)
-        }
+    // Against a real endpoint, one valid request first: a setup mistake
+    // (address, TLS, credentials, merchant, path) stops the run with one
+    // line and exit 2, as the CLI does, instead of failing every test.
+    if sim.is_none()
+        && let Err(e) = runtime.block_on(runner.preflight())
+    {
+        eprintln!("server_suite: {e}");
+        std::process::exit(2)
     }
     let where_ = if sim.is_some() {
         "built-in simulator"

@@ -58,10 +58,10 @@ impl CaseMeta for Scenario {
     }
 }
 
-fn raw_json(status: u16, body: &Map<String, Value>) -> Step {
+fn raw_json(content_type: &str, status: u16, body: &Map<String, Value>) -> Step {
     Step::Raw {
         status,
-        content_type: Some("application/json".into()),
+        content_type: Some(content_type.to_owned()),
         body: serde_json::to_vec(body).unwrap_or_default(),
     }
 }
@@ -69,32 +69,19 @@ fn raw_json(status: u16, body: &Map<String, Value>) -> Step {
 /// A full success body whose values carry `tag`, so that a client that
 /// reports them is seen to report this answer.
 fn success_body(contract: &Contract, tag: &str) -> Map<String, Value> {
-    let spec = &contract.spec;
     let roles = contract.roles();
-    let row = spec.success_code();
+    let row = contract.spec.success_code();
     let mut body = Map::new();
     body.insert(roles.response_code.clone(), json!(row.code.as_str()));
     body.insert(roles.response_message.clone(), json!(row.message_prefix()));
-    for field in spec.success_fields() {
-        let sample = spec
-            .response_sample
-            .get(&field.name)
-            .and_then(Value::as_str);
-        let value = match field.ty {
-            FieldType::Enum => sample
-                .or(field.values.last().map(String::as_str))
-                .unwrap_or_default()
-                .to_owned(),
-            _ => format!("{}-{tag}", sample.unwrap_or(&field.name)),
-        };
-        body.insert(field.name.clone(), json!(value));
-    }
+    body.extend(contract.success_values(&format!("-{tag}-"), 1));
     body
 }
 
 /// The unexpected answers of the interpretations, by name.
 fn unexpected_answers(contract: &Contract) -> Vec<(String, Step)> {
     let spec = &contract.spec;
+    let ct = spec.endpoint.content_type.as_str();
     spec.interpretations
         .unexpected_answers
         .iter()
@@ -103,7 +90,7 @@ fn unexpected_answers(contract: &Contract) -> Vec<(String, Step)> {
             let step = match u.kind {
                 UnexpectedKind::EmptyBody => Step::Raw {
                     status: 200,
-                    content_type: Some("application/json".into()),
+                    content_type: Some(ct.to_owned()),
                     body: Vec::new(),
                 },
                 // A proper prefix of an object's text is never valid JSON.
@@ -116,7 +103,7 @@ fn unexpected_answers(contract: &Contract) -> Vec<(String, Step)> {
                     }
                     Step::Raw {
                         status: 200,
-                        content_type: Some("application/json".into()),
+                        content_type: Some(ct.to_owned()),
                         body: full.as_bytes()[..cut].to_vec(),
                     }
                 }
@@ -125,7 +112,7 @@ fn unexpected_answers(contract: &Contract) -> Vec<(String, Step)> {
                     if let Some(field) = &u.field {
                         body.shift_remove(field);
                     }
-                    raw_json(200, &body)
+                    raw_json(ct, 200, &body)
                 }
                 UnexpectedKind::UndefinedCode => {
                     let mut body = success_body(contract, &tag);
@@ -134,7 +121,7 @@ fn unexpected_answers(contract: &Contract) -> Vec<(String, Step)> {
                         contract.roles().response_code.clone(),
                         json!(undefined.as_str()),
                     );
-                    raw_json(200, &body)
+                    raw_json(ct, 200, &body)
                 }
                 UnexpectedKind::Html502 => Step::Raw {
                     status: 502,
@@ -150,6 +137,7 @@ fn unexpected_answers(contract: &Contract) -> Vec<(String, Step)> {
 /// Every scenario, derived from the contract.
 pub fn scenarios(contract: &Contract) -> Vec<Scenario> {
     let spec = &contract.spec;
+    let ct = spec.endpoint.content_type.as_str();
     let c = &spec.interpretations.client;
     let max = c.max_retries + 1;
     let min_retry = c.min_retries_when_required + 1;
@@ -269,7 +257,7 @@ pub fn scenarios(contract: &Contract) -> Vec<Scenario> {
                     "{success} with {} {value}: report success with {} {value}",
                     field.name, field.name
                 ),
-                steps: vec![raw_json(200, &body)],
+                steps: vec![raw_json(ct, 200, &body)],
                 reaction: Reaction::Success,
                 attempts: 1..=1,
             });
@@ -283,7 +271,7 @@ pub fn scenarios(contract: &Contract) -> Vec<Scenario> {
         rule: format!(
             "{success} with a field the API text does not name: report success all the same"
         ),
-        steps: vec![raw_json(200, &extra)],
+        steps: vec![raw_json(ct, 200, &extra)],
         reaction: Reaction::Success,
         attempts: 1..=1,
     });

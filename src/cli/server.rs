@@ -97,6 +97,7 @@ pub async fn prepare(contract: Arc<Contract>, args: &ServerArgs) -> Result<Prepa
         concurrency: args.concurrency.or(profile.concurrency),
         rate: args.rate.or(profile.rate),
         ca_bundle: args.ca_bundle.clone().or(profile.ca_bundle),
+        insecure: args.insecure,
     };
     let mut options = match &args.base_url {
         Some(_) => RunOptions::staging(&contract),
@@ -105,7 +106,11 @@ pub async fn prepare(contract: Arc<Contract>, args: &ServerArgs) -> Result<Prepa
     options.cases = args.reports.cases.clone();
     options.catalog.include_rate_limit = args.include_rate_limit;
     options.burst = args.burst;
-    options.ca_bundle = args.ca_bundle.clone();
+    options.trust = match (&args.ca_bundle, args.insecure) {
+        (_, true) => crate::transport::Trust::Insecure,
+        (Some(path), false) => crate::transport::Trust::Bundle(path.clone()),
+        (None, false) => crate::transport::Trust::System,
+    };
     if let Some(c) = args.concurrency {
         options.concurrency = c as usize;
     }

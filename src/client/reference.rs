@@ -105,13 +105,18 @@ enum Answer {
 }
 
 impl ReferenceClient {
-    /// A faithful client of `contract`'s API, signing with `key`.
+    /// A faithful client of `contract`'s API, signing with `key`: it retries
+    /// twice at most (three attempts), within the interpretations' limits.
     pub fn new(contract: Arc<Contract>, key: SigningKey) -> ReferenceClient {
+        let limits = &contract.spec.interpretations.client;
+        let max_retries = 2u32
+            .min(limits.max_retries)
+            .max(limits.min_retries_when_required);
         ReferenceClient {
             contract,
             key,
             flaws: Vec::new(),
-            max_retries: 2,
+            max_retries,
             retry_pause: Duration::from_secs(1),
         }
     }
@@ -249,7 +254,8 @@ impl ReferenceClient {
         } else {
             Duration::from_millis(spec.endpoint.expected_timeout_ms)
         };
-        let transport = match Transport::new(attempt_timeout, None) {
+        let transport = match Transport::library(attempt_timeout, &crate::transport::Trust::System)
+        {
             Ok(t) => t,
             Err(e) => {
                 return ClientRun {

@@ -84,12 +84,20 @@ impl Contract {
         }
         entries.push(("rate_limit".into(), &i.rate_limit.fault));
         let mut mutations = BTreeMap::new();
-        for (place, fault) in entries {
-            let mutation = faults::compile(&spec, fault).map_err(|reason| SpecError::Invalid {
+        let last = entries.len() - 1;
+        for (n, (place, fault)) in entries.into_iter().enumerate() {
+            let invalid = |reason: String| SpecError::Invalid {
                 file: crate::spec::FILES[1],
-                place,
+                place: place.clone(),
                 reason,
-            })?;
+            };
+            let mutation = faults::compile(&spec, fault).map_err(invalid)?;
+            // The burst sends many requests at once: only [rate_limit] runs it.
+            if mutation == Mutation::RateLimitBurst && n != last {
+                return Err(invalid(format!(
+                    "fault {fault} belongs in [rate_limit], which runs only when asked for"
+                )));
+            }
             mutations.insert(fault.clone(), mutation);
         }
         if !matches!(
@@ -181,6 +189,35 @@ impl Contract {
         set_at(&mut body, &roles.idempotency_key, Value::from(reference));
         set_at(&mut body, &roles.merchant, Value::from(merchant));
         Value::Object(body)
+    }
+
+    /// A success's fields for answer `n`: each closed set takes the response
+    /// sample's value; each other string the sample's value made unique by
+    /// `tag` and `n`, within the field's length limit. The simulator and
+    /// certification's scripted answers both make theirs here.
+    pub fn success_values(&self, tag: &str, n: u64) -> Map<String, Value> {
+        let spec = &self.spec;
+        spec.success_fields()
+            .map(|row| {
+                let sample = spec.response_sample.get(&row.name).and_then(Value::as_str);
+                let value = match row.ty {
+                    crate::spec::FieldType::Enum => sample
+                        .or(row.values.last().map(String::as_str))
+                        .unwrap_or_default()
+                        .to_owned(),
+                    _ => {
+                        let suffix = format!("{tag}{n:010}");
+                        let max = row.length.max().unwrap_or(usize::MAX);
+                        let room = max.saturating_sub(suffix.chars().count());
+                        let head: String = sample.unwrap_or(&row.name).chars().take(room).collect();
+                        let value = format!("{head}{suffix}");
+                        let skip = value.chars().count().saturating_sub(max);
+                        value.chars().skip(skip).collect()
+                    }
+                };
+                (row.name.clone(), Value::from(value))
+            })
+            .collect()
     }
 
     /// The idempotency key of a body, if it is a string.

@@ -4,8 +4,8 @@
 //!   emptiness, length, closed sets), as [`Violation`]s;
 //! - [`request`]: what a request must be (method and path, every header's
 //!   format, the signature over the text as received, the timestamp's
-//!   drift, the body): used by the simulator to choose its answer, by client
-//!   certification to judge every attempt, and by the validating proxy;
+//!   drift, the body): used by the simulator to choose its answer and by
+//!   client certification to judge every attempt;
 //! - [`response`]: what every answer must be (status against code, code in
 //!   the table, message, Content-Type, X-TIMESTAMP, success fields, the
 //!   expected timeout), and the code a case expects: used by the server
@@ -28,8 +28,7 @@ pub use body::{Rule, Violation};
 /// assert_eq!(CheckId::XSignature.as_str(), "x_signature");
 /// assert_eq!(serde_json::to_value(CheckId::XSignature).unwrap(), "x_signature");
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 #[non_exhaustive]
 pub enum CheckId {
     // --- answers (server suite, reference client, proxy) ---
@@ -135,6 +134,12 @@ impl CheckId {
             self,
             CheckId::ResponseCodeExpected | CheckId::RateLimitReached | CheckId::ClientOutcome
         )
+    }
+}
+
+impl Serialize for CheckId {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(self.as_str())
     }
 }
 

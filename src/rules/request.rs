@@ -4,7 +4,7 @@
 //!
 //! One set of rules for every mode: the simulator answers the first
 //! [`Breached`] rule with the code its [`Breach`] maps to; client
-//! certification and the proxy report every one as a finding. Header names,
+//! certification reports every one as a finding. Header names,
 //! formats and limits come from the header table; the signing text,
 //! authorization prefix and drift from the interpretations.
 
@@ -220,7 +220,7 @@ pub fn headers(contract: &Contract, req: &Incoming, expected: &Expected) -> Vec<
                 Some(&row.name),
                 check,
                 row.spec_ref(),
-                format!("an {} header", row.name),
+                format!("the {} header", row.name),
                 format!("no {}", row.name),
             )),
             Some(None) => out.push(breached(
@@ -228,7 +228,7 @@ pub fn headers(contract: &Contract, req: &Incoming, expected: &Expected) -> Vec<
                 Some(&row.name),
                 check,
                 row.spec_ref(),
-                format!("an {} header of UTF-8 text", row.name),
+                format!("the {} header in UTF-8 text", row.name),
                 "a value that is not UTF-8".to_owned(),
             )),
             Some(Some(v)) => {
@@ -386,37 +386,44 @@ pub fn first_difference(expected: &Value, actual: &Value, path: &str) -> Option<
 }
 
 /// The body: JSON, an object, every row of the request body table, and,
-/// when one was asked for, equal to it as JSON with its types kept.
-pub fn body(contract: &Contract, req: &Incoming, expected: &Expected) -> Vec<Breached> {
+/// when one was asked for, equal to it as JSON with its types kept. The
+/// parsed body comes back too, for the caller's own business rules.
+pub fn body(
+    contract: &Contract,
+    req: &Incoming,
+    wanted: Option<&Value>,
+) -> (Option<Value>, Vec<Breached>) {
     let body_ref = SpecRef::item(Table::RequestBody, "body");
     let value: Value = match serde_json::from_slice(&req.body) {
         Ok(v) => v,
         Err(e) => {
-            return vec![breached(
+            let breach = breached(
                 Breach::BodyNotJson,
                 None,
                 CheckId::Body,
                 body_ref,
-                match expected.body {
+                match wanted {
                     Some(_) => "the body of CDM_REQUEST, as JSON",
                     None => "a JSON object body",
                 },
                 format!("a body that is not JSON ({e})"),
-            )];
+            );
+            return (None, vec![breach]);
         }
     };
     if !value.is_object() {
-        return vec![breached(
+        let breach = breached(
             Breach::BodyNotObject,
             None,
             CheckId::Body,
             body_ref,
             "a JSON object body",
             describe(&value),
-        )];
+        );
+        return (Some(value), vec![breach]);
     }
     let mut out = Vec::new();
-    if let Some(wanted) = expected.body
+    if let Some(wanted) = wanted
         && let Some(d) = first_difference(wanted, &value, "")
     {
         out.push(breached(
@@ -441,13 +448,13 @@ pub fn body(contract: &Contract, req: &Incoming, expected: &Expected) -> Vec<Bre
             ),
         });
     }
-    out
+    (Some(value), out)
 }
 
 /// Every rule at once, in order: what certification and the proxy report.
 pub fn check_request(contract: &Contract, req: &Incoming, expected: &Expected) -> Vec<Breached> {
     let mut out: Vec<Breached> = request_line(contract, req, expected).into_iter().collect();
     out.extend(headers(contract, req, expected));
-    out.extend(body(contract, req, expected));
+    out.extend(body(contract, req, expected.body).1);
     out
 }

@@ -22,6 +22,7 @@
 //! # });
 //! ```
 
+pub mod preflight;
 pub mod suite;
 
 use std::future::Future;
@@ -32,6 +33,7 @@ use std::time::Duration;
 use time::OffsetDateTime;
 use tokio::sync::Semaphore;
 
+pub use preflight::SetupError;
 pub use suite::{RunError, RunOptions, Runner, Target, run_cases, run_suite};
 
 use crate::console::OnCase;

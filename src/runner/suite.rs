@@ -73,12 +73,16 @@ pub struct RunOptions {
     pub catalog: CatalogOptions,
     /// The HTTP timeout, above the expected timeout.
     pub http_timeout: Duration,
-    /// A private CA bundle (PEM) for TLS.
-    pub ca_bundle: Option<std::path::PathBuf>,
+    /// Whom to trust over TLS.
+    pub trust: crate::transport::Trust,
     /// How many requests the rate-limit burst sends at most.
     pub burst: u32,
     /// Called as each case finishes.
     pub on_case: Option<crate::console::OnCase>,
+    /// Against a real endpoint, one valid request first to find setup
+    /// mistakes (see [`super::preflight`]); off only to judge every case of
+    /// a server the preflight would stop at.
+    pub preflight: bool,
 }
 
 impl RunOptions {
@@ -91,9 +95,10 @@ impl RunOptions {
             cases: None,
             catalog: CatalogOptions::default(),
             http_timeout: Duration::from_millis(s.http_timeout_ms),
-            ca_bundle: None,
+            trust: crate::transport::Trust::System,
             burst: 300,
             on_case: None,
+            preflight: true,
         }
     }
 
@@ -122,6 +127,9 @@ pub enum RunError {
         /// The pattern.
         pattern: String,
     },
+    /// The preflight found a setup mistake.
+    #[error(transparent)]
+    Setup(#[from] super::SetupError),
     /// The target never answered: every request failed to connect.
     #[error("cannot reach {target}: {reason}")]
     Unreachable {
@@ -179,13 +187,16 @@ impl Ctx {
         )
     }
 
-    async fn send(&self, request: &SignedRequest) -> Exchange {
+    /// Waits its turn (concurrency, rate), then builds the request, so that
+    /// it is signed when it goes on the wire, never before a pacing wait.
+    async fn send_built(&self, build: impl FnOnce() -> SignedRequest) -> Exchange {
         // The semaphore is never closed.
         let _permit = self.pacer.slots.acquire().await.ok();
         if let Some(limiter) = &self.pacer.limiter {
             limiter.until_ready().await;
         }
-        self.transport.send(&self.target.base_url, request).await
+        let request = build();
+        self.transport.send(&self.target.base_url, &request).await
     }
 }
 
@@ -358,7 +369,7 @@ async fn run_business(ctx: &Ctx, case: &Case) -> (Vec<Exchange>, Vec<Finding>) {
     let success = [contract.success_code()];
     let reference = ctx.reference();
     let first_body = ctx.body(&reference);
-    let first = ctx.send(&ctx.signed(&first_body)).await;
+    let first = ctx.send_built(|| ctx.signed(&first_body)).await;
     let mut findings = judge_exchange(contract, &case.spec_ref, &describe, &first, Some(&success));
     if let Some(f) = findings.first_mut() {
         f.check = CheckId::SetupFirstRequestSucceeds;
@@ -370,7 +381,7 @@ async fn run_business(ctx: &Ctx, case: &Case) -> (Vec<Exchange>, Vec<Finding>) {
         let variant = &contract.roles().reuse_variant;
         set_at(o, &variant.field, json!(variant.value));
     }
-    let second = ctx.send(&ctx.signed(&second_body)).await;
+    let second = ctx.send_built(|| ctx.signed(&second_body)).await;
     match &case.expect {
         Expect::Codes { codes } => findings.extend(judge_exchange(
             contract,
@@ -492,13 +503,17 @@ async fn run_case(ctx: Arc<Ctx>, case: Case) -> CaseReport {
         }
         (_, Expect::SomeOf { codes }) => run_burst(&ctx, &case, codes).await,
         (_, Expect::Codes { codes }) => {
-            let exchange = ctx.send(&faulty_request(&ctx, &case, mutation)).await;
+            let exchange = ctx
+                .send_built(|| faulty_request(&ctx, &case, mutation))
+                .await;
             let findings =
                 judge_exchange(contract, &case.spec_ref, &describe, &exchange, Some(codes));
             (vec![exchange], findings)
         }
         (_, Expect::Info) => {
-            let exchange = ctx.send(&faulty_request(&ctx, &case, mutation)).await;
+            let exchange = ctx
+                .send_built(|| faulty_request(&ctx, &case, mutation))
+                .await;
             let seen = match &exchange.outcome {
                 Ok(r) => format!(
                     "HTTP {}, {} {}",
@@ -524,7 +539,13 @@ async fn run_case(ctx: Arc<Ctx>, case: Case) -> CaseReport {
             (vec![exchange], findings)
         }
     };
-    CaseReport::new(&case, findings, exchanges, started.elapsed())
+    // A case's duration is its own exchanges' time, not its pacing waits;
+    // the burst's requests overlap, so its wall time is its duration.
+    let duration = match mutation {
+        Mutation::RateLimitBurst => started.elapsed(),
+        _ => Duration::from_millis(exchanges.iter().map(|e| e.elapsed_ms).sum()),
+    };
+    CaseReport::new(&case, findings, exchanges, duration)
 }
 
 /// Runs the suite (or the cases matching `options.cases`) against `target`.
@@ -555,7 +576,7 @@ impl std::fmt::Debug for Runner {
 impl Runner {
     /// A runner for `target` with these options.
     pub fn new(target: &Target, options: &RunOptions) -> Result<Runner, RunError> {
-        let transport = Transport::new(options.http_timeout, options.ca_bundle.as_deref())?;
+        let transport = Transport::exact(options.http_timeout, &options.trust)?;
         // Evenly spaced, no burst: never more than `rate` in any second.
         let limiter = options
             .rate
@@ -574,6 +595,16 @@ impl Runner {
         })
     }
 
+    /// One valid request, to find the operator's setup mistakes before any
+    /// case runs (see [`super::preflight`]).
+    pub async fn preflight(&self) -> Result<(), super::SetupError> {
+        let ctx = &self.ctx;
+        let reference = ctx.reference();
+        super::preflight::preflight(&ctx.target, &ctx.transport, &reference)
+            .await
+            .1
+    }
+
     /// Runs one case. The result carries no access token, even one the
     /// server echoed.
     pub async fn run(&self, case: Case) -> CaseReport {
@@ -590,6 +621,9 @@ pub async fn run_cases(
     cases: Vec<Case>,
 ) -> Result<Report, RunError> {
     let runner = Runner::new(target, options)?;
+    if options.preflight && !target.simulated {
+        runner.preflight().await?;
+    }
     let started_at = OffsetDateTime::now_utc();
     let started = Instant::now();
     // Requests are paced by the runner; every case may wait its turn at once.
@@ -599,7 +633,7 @@ pub async fn run_cases(
         async move { runner.run(case).await }
     })
     .await;
-    if reports.iter().all(CaseReport::unreachable) {
+    if !reports.is_empty() && reports.iter().all(CaseReport::unreachable) {
         let reason = reports
             .iter()
             .flat_map(|r| &r.exchanges)
@@ -640,6 +674,7 @@ pub async fn run_cases(
             options.catalog.include_rate_limit.to_string(),
         ),
         ("partner_id", target.credentials.partner_id.clone()),
+        ("tls", options.trust.to_string()),
     ];
     report
         .settings

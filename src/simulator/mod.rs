@@ -443,33 +443,29 @@ impl Engine {
         }
     }
 
-    /// The success fields of answer `n`: closed sets take the response
-    /// sample's value, other strings the sample's value made unique.
+    /// The success fields of answer `n` (the contract's), with the quirks
+    /// that spoil them.
     fn success_fields(&self, tag: &str, n: u64) -> Map<String, Value> {
-        let spec = &self.contract.spec;
-        let mut success = Map::new();
-        let mut skipped = false;
-        for (i, row) in spec.success_fields().enumerate() {
-            let sample = spec.response_sample.get(&row.name).and_then(Value::as_str);
-            let value = match row.ty {
-                FieldType::Enum => {
-                    let v = sample
-                        .or(row.values.last().map(String::as_str))
-                        .unwrap_or_default();
-                    if self.quirk(Quirk::LowercaseEnum) {
-                        v.to_lowercase()
-                    } else {
-                        v.to_owned()
-                    }
+        let mut success = self.contract.success_values(tag, n);
+        let enums: Vec<String> = self
+            .contract
+            .spec
+            .success_fields()
+            .filter(|f| f.ty == FieldType::Enum)
+            .map(|f| f.name.clone())
+            .collect();
+        if self.quirk(Quirk::LowercaseEnum) {
+            for name in &enums {
+                if let Some(Value::String(v)) = success.get_mut(name) {
+                    *v = v.to_lowercase();
                 }
-                _ => format!("{}{tag}{n:010}", sample.unwrap_or(&row.name)),
-            };
-            // The quirk leaves out the second success field.
-            if i == 1 && self.quirk(Quirk::SuccessMissingField) && !skipped {
-                skipped = true;
-                continue;
             }
-            success.insert(row.name.clone(), json!(value));
+        }
+        // The quirk leaves out the second success field.
+        if self.quirk(Quirk::SuccessMissingField)
+            && let Some(second) = success.keys().nth(1).cloned()
+        {
+            success.shift_remove(&second);
         }
         success
     }
@@ -511,20 +507,21 @@ impl Engine {
         if self.limiter.check().is_err() {
             return self.reply(answers.too_many_requests, "");
         }
-        if let Some(reply) = self.check_body(req) {
-            return reply;
-        }
-        let body: Value = serde_json::from_slice(&req.body).unwrap_or_default();
+        let body = match self.check_body(req) {
+            Ok(body) => body,
+            Err(reply) => return reply,
+        };
         let roles = self.contract.roles();
-        let field = |path: &str| {
+        let text_at = |path: &str| {
             body.as_object()
                 .and_then(|o| value_at(o, path))
                 .and_then(Value::as_str)
                 .unwrap_or_default()
                 .to_owned()
         };
-        let reference = field(&roles.idempotency_key);
-        if field(&roles.merchant) != creds.merchant_id && !self.quirk(Quirk::AcceptsUnknownMerchant)
+        let reference = text_at(&roles.idempotency_key);
+        if text_at(&roles.merchant) != creds.merchant_id
+            && !self.quirk(Quirk::AcceptsUnknownMerchant)
         {
             return self.reply(answers.invalid_merchant, "");
         }
@@ -546,11 +543,13 @@ impl Engine {
     }
 
     /// The body rules, with the quirks that bend them.
-    fn check_body(&self, req: &Incoming) -> Option<Reply> {
+    /// The body rules, with the quirks that bend them: the parsed body, or
+    /// the answer to its first broken rule.
+    fn check_body(&self, req: &Incoming) -> Result<Value, Reply> {
         let roles = self.contract.roles();
         let spec = &self.contract.spec;
+        let (value, breaches) = request_rules::body(&self.contract, req, None);
         let limit = |field: &str| spec.request_field(field).and_then(|r| r.length.max());
-        let value: Option<Value> = serde_json::from_slice(&req.body).ok();
         let length_of = |field: &str| {
             value
                 .as_ref()
@@ -562,20 +561,9 @@ impl Engine {
         if self.quirk(Quirk::RejectsReferenceAtLimit) {
             let len = length_of(&roles.idempotency_key);
             if len.is_some() && len == limit(&roles.idempotency_key) {
-                return Some(self.field_error(Rule::Length, &roles.idempotency_key));
+                return Err(self.field_error(Rule::Length, &roles.idempotency_key));
             }
         }
-        let expected = Expected {
-            prefix: "",
-            prefix_shown: "",
-            partner_id: "",
-            client_key: "",
-            access_token: "",
-            public_key: &self.config.public_key,
-            body: None,
-            drift: None,
-        };
-        let breaches = request_rules::body(&self.contract, req, &expected);
         let first = breaches.iter().find(|b| {
             let field = b.subject.as_deref().unwrap_or_default();
             let off_by_one = b.breach == Breach::BodyField(Rule::Length)
@@ -584,8 +572,12 @@ impl Engine {
                 && ((field == roles.idempotency_key && self.quirk(Quirk::ReferenceLimitOffByOne))
                     || (field == roles.merchant && self.quirk(Quirk::MerchantLimitOffByOne)));
             !forgiven
-        })?;
-        Some(self.refuse(first))
+        });
+        match (first, value) {
+            (Some(b), _) => Err(self.refuse(b)),
+            (None, Some(v)) => Ok(v),
+            (None, None) => Err(self.reply(spec.interpretations.simulator.bad_request, "")),
+        }
     }
 
     fn render(&self, reply: Reply) -> Answer {

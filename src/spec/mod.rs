@@ -61,6 +61,10 @@ pub const INTERPRETATIONS_TOML: &str = include_str!("../../specs/interpretations
 /// The text of `specs/errata.toml`, as embedded at build time.
 pub const ERRATA_TOML: &str = include_str!("../../specs/errata.toml");
 
+/// The longest length limit a row may set, in characters (a value is built
+/// at that length to probe it).
+pub const LENGTH_LIMIT: usize = 1 << 20;
+
 /// The three files of a spec directory, in digest order.
 pub const FILES: [&str; 3] = ["api.toml", "interpretations.toml", "errata.toml"];
 
@@ -334,16 +338,47 @@ impl Spec {
                 }
             }
         }
-        if !self
+        let successes = self
             .response_codes
             .iter()
-            .any(|c| c.retry == RetryClass::None)
-        {
+            .filter(|c| c.retry == RetryClass::None)
+            .count();
+        if successes != 1 {
             return Err(SpecError::Invalid {
                 file: api,
                 place: "response code table".into(),
-                reason: "no row is a success (retry = \"none\")".into(),
+                reason: format!(
+                    "exactly one row must be the success (retry = \"none\"), not {successes}"
+                ),
             });
+        }
+        if !crate::rules::response::is_json_media_type(&self.endpoint.content_type) {
+            return Err(SpecError::Invalid {
+                file: api,
+                place: "endpoint.content_type".into(),
+                reason: format!(
+                    "{:?}: the harness judges JSON bodies only (application/json)",
+                    self.endpoint.content_type
+                ),
+            });
+        }
+        for (table, headers) in [
+            ("request header table", &self.request_headers),
+            ("response header table", &self.response_headers),
+        ] {
+            let mut formats = BTreeSet::new();
+            for h in headers.iter() {
+                if !formats.insert(h.format.name()) {
+                    return Err(SpecError::Invalid {
+                        file: api,
+                        place: format!("{table} row {} ({})", h.row, h.name),
+                        reason: format!(
+                            "a second header of format {}: each format names one header",
+                            h.format.name()
+                        ),
+                    });
+                }
+            }
         }
         self.validate_fields()?;
 
@@ -389,6 +424,62 @@ impl Spec {
             self.known_code(&format!("simulator.{name}"), code)?;
         }
         self.validate_roles()?;
+        for e in &i.expectations {
+            if e.codes.is_empty() {
+                return Err(SpecError::Invalid {
+                    file,
+                    place: format!("expectation {:?}", e.rule),
+                    reason: "no code passes: codes is empty".into(),
+                });
+            }
+        }
+        let c = &i.client;
+        if c.max_retries > 10 || c.min_retries_when_required > c.max_retries {
+            return Err(SpecError::Invalid {
+                file,
+                place: "client".into(),
+                reason: format!(
+                    "min_retries_when_required ({}) must be at most max_retries ({}), itself at most 10",
+                    c.min_retries_when_required, c.max_retries
+                ),
+            });
+        }
+        if c.timeout_hold_ms <= self.endpoint.expected_timeout_ms {
+            return Err(SpecError::Invalid {
+                file,
+                place: "client.timeout_hold_ms".into(),
+                reason: format!(
+                    "{} ms must exceed the expected timeout ({} ms), or the timeout scenarios answer in time",
+                    c.timeout_hold_ms, self.endpoint.expected_timeout_ms
+                ),
+            });
+        }
+        let id_safe = |s: &str| {
+            !s.is_empty()
+                && s.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        };
+        for u in &i.unexpected_answers {
+            if !id_safe(&u.name) {
+                return Err(SpecError::Invalid {
+                    file,
+                    place: format!("unexpected_answer {:?}", u.name),
+                    reason: "a name is part of case ids and URLs: letters, digits, _ and - only"
+                        .into(),
+                });
+            }
+        }
+        for f in self.success_fields() {
+            if let Some(v) = f.values.iter().find(|v| !id_safe(v)) {
+                return Err(SpecError::Invalid {
+                    file: api,
+                    place: format!("response body row {} ({})", f.row, f.name),
+                    reason: format!(
+                        "the value {v:?} names a scenario (success.VALUE): letters, digits, _ and - only"
+                    ),
+                });
+            }
+        }
         unique(
             file,
             "unexpected_answer",
@@ -431,7 +522,32 @@ impl Spec {
     /// mandatory field.
     fn validate_fields(&self) -> Result<(), SpecError> {
         let api = FILES[0];
+        for row in self.request_fields.iter().chain(&self.response_fields) {
+            if row.length.max().is_some_and(|m| m > LENGTH_LIMIT) {
+                return Err(SpecError::Invalid {
+                    file: api,
+                    place: format!("{} row {} ({})", row.spec_ref().table, row.row, row.name),
+                    reason: format!("a length limit over {LENGTH_LIMIT} characters"),
+                });
+            }
+        }
+        for row in &self.response_fields {
+            if row.name.contains('.') {
+                return Err(SpecError::Invalid {
+                    file: api,
+                    place: format!("response body row {} ({})", row.row, row.name),
+                    reason: "nested response fields are not supported".into(),
+                });
+            }
+        }
         for row in &self.request_fields {
+            if row.required != Required::Mandatory {
+                return Err(SpecError::Invalid {
+                    file: api,
+                    place: format!("request body row {} ({})", row.row, row.name),
+                    reason: "a request field must be mandatory (on_success is for answers)".into(),
+                });
+            }
             if let Some((parent, _)) = row.name.rsplit_once('.') {
                 match self.request_field(parent) {
                     Some(p) if p.ty == FieldType::Object => {}
@@ -458,6 +574,14 @@ impl Spec {
                     ),
                 });
             }
+        }
+        let sample = Value::Object(self.request_sample.clone());
+        if let Some(v) = crate::rules::body::request_body(self, &sample).first() {
+            return Err(SpecError::Invalid {
+                file: api,
+                place: "request_sample".into(),
+                reason: format!("breaks its own table: {v}"),
+            });
         }
         for (name, value) in &self.response_sample {
             let Some(row) = self.response_field(name) else {

@@ -192,8 +192,14 @@ impl Serialize for SpecRef {
 // ---------------------------------------------------------------------------
 
 /// A SNAP response code: HTTP status (3 digits) + service code (2) + case (2).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct ResponseCode([u8; 7]);
+
+impl fmt::Debug for ResponseCode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ResponseCode({})", self.as_str())
+    }
+}
 
 /// A string that is not a 7-digit response code.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -60,7 +60,8 @@ fn a_profile_supplies_everything_flags_leave_unset() {
         "{}",
         ok.stdout
     );
-    // A flag wins over the profile: another client key breaks every signature.
+    // A flag wins over the profile: another client key breaks every
+    // signature, which the preflight names as a setup mistake (exit 2).
     let flag_wins = run(
         &[
             "server",
@@ -75,7 +76,12 @@ fn a_profile_supplies_everything_flags_leave_unset() {
         ],
         &env,
     );
-    assert_eq!(flag_wins.code, 1, "{}", flag_wins.stdout);
+    assert_eq!(flag_wins.code, 2, "{}", flag_wins.stdout);
+    assert!(
+        flag_wins.stderr.contains("refused the credentials"),
+        "{}",
+        flag_wins.stderr
+    );
 }
 
 #[rstest]

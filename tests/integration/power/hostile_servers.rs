@@ -101,20 +101,67 @@ async fn hostile(mode: Hostile) -> String {
     url
 }
 
-async fn suite_against(url: String) -> Report {
-    let target = Target {
+fn target(url: String) -> Target {
+    Target {
         contract: cdm_conformance::Contract::embedded(),
         base_url: url,
         credentials: cdm_conformance::Credentials::test_defaults(),
         key: test_signing_key(),
         simulated: false,
-    };
+    }
+}
+
+/// Every case judged, the preflight off: a hostile server's answers are
+/// the server's to answer for.
+async fn suite_against(url: String) -> Report {
     // The HTTP timeout just above the 8 s expected timeout: the trickle ends there.
+    let options = RunOptions {
+        http_timeout: Duration::from_secs(9),
+        preflight: false,
+        ..RunOptions::local(&cdm_conformance::Contract::embedded())
+    };
+    run_suite(&target(url), &options)
+        .await
+        .expect("the run is made")
+}
+
+/// What the preflight makes of a hostile server: a setup line where the
+/// answer cannot be the API's, a run where it is the server's to judge.
+#[rstest]
+#[case::not_http(Hostile::NotHttp, Some("not this API"))]
+#[case::trickled_body(Hostile::TrickledBody, Some("no answer from"))]
+#[case::closes_at_once(Hostile::ClosesAtOnce, None)]
+#[case::huge_body(Hostile::HugeBody, None)]
+#[case::deeply_nested_json(Hostile::DeeplyNestedJson, None)]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_preflight_names_what_is_not_the_servers_to_answer(
+    #[case] mode: Hostile,
+    #[case] setup: Option<&str>,
+) {
+    let started = std::time::Instant::now();
     let options = RunOptions {
         http_timeout: Duration::from_secs(9),
         ..RunOptions::local(&cdm_conformance::Contract::embedded())
     };
-    run_suite(&target, &options).await.expect("the run is made")
+    let result = run_suite(&target(hostile(mode).await), &options).await;
+    match (setup, result) {
+        (Some(says), Err(e)) => {
+            let line = e.to_string();
+            assert!(line.contains(says), "{mode:?}: {line}");
+            assert!(!line.contains('\n'), "{mode:?}: one line: {line}");
+        }
+        (None, Ok(report)) => assert_eq!(report.exit_code(), 1, "{mode:?}"),
+        (want, got) => panic!(
+            "{mode:?}: expected {want:?}, got {:?}",
+            got.map(|r| r.summary)
+        ),
+    }
+    // A dead or dripping server ends the run within a minute.
+    assert!(
+        started.elapsed() < Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[rstest]

@@ -136,7 +136,8 @@ async fn scripted_cases_answer_step_by_step() {
         ],
     );
     let transport =
-        cdm_conformance::transport::Transport::new(Duration::from_secs(10), None).unwrap();
+        cdm_conformance::transport::Transport::exact(Duration::from_secs(10), &Default::default())
+            .unwrap();
     let request = valid("REF-SCRIPT-1");
     let base = format!("{}/case/abc", sim.base_url());
     let mut seen = vec![];

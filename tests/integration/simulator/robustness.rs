@@ -96,9 +96,11 @@ async fn the_simulator_keeps_serving_after_hostile_connections() {
         let _ =
             tokio::time::timeout(std::time::Duration::from_secs(5), s.read_to_end(&mut sink)).await;
     }
-    let transport =
-        cdm_conformance::transport::Transport::new(std::time::Duration::from_secs(10), None)
-            .unwrap();
+    let transport = cdm_conformance::transport::Transport::exact(
+        std::time::Duration::from_secs(10),
+        &Default::default(),
+    )
+    .unwrap();
     let exchange = transport
         .send(
             &sim.base_url(),

@@ -4,7 +4,8 @@
 //! it); none can fall through to "send the request unchanged".
 
 use cdm_conformance::Contract;
-use cdm_conformance::spec::{API_TOML, ERRATA_TOML, INTERPRETATIONS_TOML, Spec};
+use cdm_conformance::contract::{FieldChange, Mutation, PadBase, SignatureForm, TimestampForm};
+use cdm_conformance::spec::{API_TOML, ERRATA_TOML, FieldType, INTERPRETATIONS_TOML, Spec};
 use rstest::rstest;
 
 fn edit(text: &str, from: &str, to: &str) -> String {
@@ -25,22 +26,46 @@ fn refusal(file: &str, from: &str, to: &str) -> String {
     }
 }
 
-#[test]
-fn the_built_in_spec_compiles_every_fault() {
+#[rstest]
+#[case::valid("request.valid", Mutation::Valid)]
+#[case::utc_z(
+    "header.X-TIMESTAMP.utc_z",
+    Mutation::Timestamp { header: "X-TIMESTAMP".into(), form: TimestampForm::UtcZ }
+)]
+#[case::other_text(
+    "header.X-SIGNATURE.other_text",
+    Mutation::Signature { header: "X-SIGNATURE".into(), form: SignatureForm::OtherText }
+)]
+#[case::partner_over_limit(
+    "header.X-PARTNER-ID.over_limit",
+    Mutation::HeaderOverLimit { header: "X-PARTNER-ID".into(), len: 37 }
+)]
+#[case::unknown_partner("header.X-PARTNER-ID.unknown", Mutation::UnknownPartner { header: "X-PARTNER-ID".into() })]
+#[case::unknown_token("header.Authorization.unknown", Mutation::UnknownToken { header: "Authorization".into() })]
+#[case::reference_at_limit(
+    "body.partnerReferenceNo.at_limit",
+    Mutation::Field { path: "partnerReferenceNo".into(), change: FieldChange::Padded { len: 50, base: PadBase::Reference } }
+)]
+#[case::merchant_over_limit(
+    "body.merchantId.over_limit",
+    Mutation::Field { path: "merchantId".into(), change: FieldChange::Padded { len: 65, base: PadBase::UnknownMerchant } }
+)]
+#[case::empty_object(
+    "body.additionalInfo.empty",
+    Mutation::Field { path: "additionalInfo".into(), change: FieldChange::Empty(FieldType::Object) }
+)]
+#[case::empty_string(
+    "body.merchantId.empty",
+    Mutation::Field { path: "merchantId".into(), change: FieldChange::Empty(FieldType::String) }
+)]
+#[case::unknown_merchant(
+    "body.merchantId.unknown",
+    Mutation::Field { path: "merchantId".into(), change: FieldChange::UnknownMerchant }
+)]
+fn each_fault_compiles_to_exactly_what_it_names(#[case] fault: &str, #[case] expected: Mutation) {
     let contract = Contract::embedded();
-    let i = &contract.spec.interpretations;
-    let faults = i
-        .expectations
-        .iter()
-        .flat_map(|e| &e.faults)
-        .chain(i.info.iter().map(|n| &n.fault))
-        .chain([&i.rate_limit.fault]);
-    for fault in faults {
-        assert!(
-            contract.mutation(fault).is_some(),
-            "{fault} did not compile"
-        );
-    }
+    let fault = fault.parse().unwrap();
+    assert_eq!(contract.mutation(&fault), Some(&expected));
 }
 
 // The two edits of the issue that once ran silently: one sent the request
@@ -192,5 +217,78 @@ fn an_entry_that_cannot_work_is_refused_naming_file_and_entry(
     #[case] message: &str,
 ) {
     let err = refusal(file, from, to);
+    assert!(err.contains(message), "{err:?} should contain {message:?}");
+}
+
+#[rstest]
+#[case::burst_among_expectations(
+    "faults = [\"business.reused_reference\"]",
+    "faults = [\"business.reused_reference\", \"business.rate_limit_burst\"]",
+    "belongs in [rate_limit]"
+)]
+#[case::a_second_success_row(
+    "retry = \"fix_and_resend\"",
+    "retry = \"none\"",
+    "exactly one row must be the success"
+)]
+#[case::no_code_passes("codes = [\"4049018\"]", "codes = []", "codes is empty")]
+#[case::hold_shorter_than_the_timeout(
+    "timeout_hold_ms = 10000",
+    "timeout_hold_ms = 8000",
+    "must exceed the expected timeout"
+)]
+#[case::more_retries_required_than_allowed(
+    "min_retries_when_required = 1",
+    "min_retries_when_required = 4",
+    "must be at most max_retries"
+)]
+#[case::a_name_unfit_for_urls("name = \"html_502\"", "name = \"html 502/x\"", "letters, digits")]
+fn interpretations_that_cannot_run_are_refused(
+    #[case] from: &str,
+    #[case] to: &str,
+    #[case] message: &str,
+) {
+    let file = if from.starts_with("retry") {
+        "api"
+    } else {
+        "interpretations"
+    };
+    let err = refusal(file, from, to);
+    assert!(err.contains(message), "{err:?} should contain {message:?}");
+}
+
+#[rstest]
+#[case::content_type_not_json(
+    "content_type = \"application/json\"",
+    "content_type = \"application/xml\"",
+    "the harness judges JSON bodies only"
+)]
+#[case::two_partner_headers(
+    "format = \"content_type_json\"",
+    "format = \"identifier\"",
+    "a second header of format identifier"
+)]
+#[case::a_request_field_on_success(
+    "length = { kind = \"variable\", max = 50 }\nrequired = \"mandatory\"",
+    "length = { kind = \"variable\", max = 50 }\nrequired = \"on_success\"",
+    "a request field must be mandatory"
+)]
+#[case::a_sample_that_breaks_its_table(
+    "partnerReferenceNo = \"test202310457895245\"",
+    "partnerReferenceNo = \"\"",
+    "request_sample: breaks its own table"
+)]
+#[case::a_limit_too_large(
+    "length = { kind = \"variable\", max = 64 }",
+    "length = { kind = \"variable\", max = 99999999 }",
+    "a length limit over"
+)]
+#[case::a_nested_response_field(
+    "name = \"cdmQrcode\"",
+    "name = \"cdm.qrcode\"",
+    "nested response fields are not supported"
+)]
+fn tables_that_cannot_run_are_refused(#[case] from: &str, #[case] to: &str, #[case] message: &str) {
+    let err = refusal("api", from, to);
     assert!(err.contains(message), "{err:?} should contain {message:?}");
 }

@@ -1,5 +1,6 @@
 //! The spec as data: its transcription, its loader, the schemas derived from it.
 
+mod catalog;
 mod compile;
 mod errata;
 mod generic;

@@ -1,15 +1,34 @@
 //! Sending a request and keeping everything about the answer: the exchange.
 //!
-//! Built on reqwest with rustls (ring). The HTTP timeout sits above the
-//! API's 8 s expected timeout, so a late answer is measured, not lost. Bodies
-//! are read up to a cap; a transport failure is data, not a panic.
+//! Two ways to send, one record:
+//!
+//! - [`Transport::exact`] (the server suite): each request on a connection
+//!   of its own, written byte for byte as built, header names as the API
+//!   text prints them (`http1.rs`, answers parsed with `httparse`);
+//! - [`Transport::library`] (the reference client): reqwest, as a typical
+//!   client library sends (header names in lower case, pooled connections).
+//!
+//! Both use rustls (ring) and the same trust ([`tls::Trust`]): the system's
+//! roots, a bundle (CAs, or a self-signed certificate pinned as is), or
+//! `--insecure`. The HTTP timeout bounds the whole exchange and sits above
+//! the API's expected timeout, so a late answer is measured, not lost, and a
+//! server that drips its answer cannot hold the run. Bodies are read up to
+//! a cap; a transport failure is data, not a panic.
 
-use std::path::Path;
+mod http1;
+pub mod tls;
+
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use serde::Serialize;
 
+pub use tls::Trust;
+
 use crate::wire::SignedRequest;
+
+/// How long a TCP connection may take to open.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The largest response body read, in bytes; the rest is dropped and noted.
 pub const BODY_CAP: usize = 1024 * 1024;
@@ -21,6 +40,11 @@ pub enum TransportError {
     /// The connection could not be made.
     Connect {
         /// The reason.
+        reason: String,
+    },
+    /// The TLS handshake failed: the reason and what to try.
+    Tls {
+        /// The reason, with the remedy.
         reason: String,
     },
     /// No answer within the HTTP timeout.
@@ -39,6 +63,7 @@ impl std::fmt::Display for TransportError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             TransportError::Connect { reason } => write!(f, "cannot connect: {reason}"),
+            TransportError::Tls { reason } => write!(f, "TLS failed: {reason}"),
             TransportError::Timeout { after_ms } => write!(f, "no answer within {after_ms} ms"),
             TransportError::Broken { reason } => write!(f, "no valid HTTP answer: {reason}"),
         }
@@ -50,7 +75,7 @@ impl std::fmt::Display for TransportError {
 pub struct Received {
     /// HTTP status.
     pub status: u16,
-    /// Headers, names lower case; a value that is not UTF-8 is shown lossily.
+    /// Headers, names as received; a value that is not UTF-8 is shown lossily.
     pub headers: Vec<(String, String)>,
     /// The body, up to [`BODY_CAP`] bytes.
     #[serde(serialize_with = "lossy")]
@@ -117,8 +142,14 @@ pub enum ClientError {
 /// An HTTP client for one run.
 #[derive(Debug, Clone)]
 pub struct Transport {
-    client: reqwest::Client,
+    backend: Backend,
     timeout: Duration,
+}
+
+#[derive(Debug, Clone)]
+enum Backend {
+    Exact(Arc<rustls::ClientConfig>),
+    Library(reqwest::Client),
 }
 
 fn install_crypto_provider() {
@@ -127,38 +158,34 @@ fn install_crypto_provider() {
 }
 
 impl Transport {
-    /// A client with this HTTP timeout and an optional private CA bundle (PEM).
-    pub fn new(timeout: Duration, ca_bundle: Option<&Path>) -> Result<Transport, ClientError> {
+    /// The server suite's transport: every request on its own connection,
+    /// written exactly as built, within `timeout` from connect to the last
+    /// byte of the answer.
+    pub fn exact(timeout: Duration, trust: &Trust) -> Result<Transport, ClientError> {
         install_crypto_provider();
-        let mut builder = reqwest::Client::builder()
+        Ok(Transport {
+            backend: Backend::Exact(tls::client_config(trust)?),
+            timeout,
+        })
+    }
+
+    /// A typical client library's transport (reqwest): what the reference
+    /// client sends with.
+    pub fn library(timeout: Duration, trust: &Trust) -> Result<Transport, ClientError> {
+        install_crypto_provider();
+        let config = (*tls::client_config(trust)?).clone();
+        let client = reqwest::Client::builder()
             .timeout(timeout)
-            .connect_timeout(Duration::from_secs(10))
+            .connect_timeout(CONNECT_TIMEOUT)
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("cdm-conformance/", env!("CARGO_PKG_VERSION")));
-        if let Some(path) = ca_bundle {
-            let pem = std::fs::read(path).map_err(|e| ClientError::CaBundle {
-                path: path.display().to_string(),
-                reason: crate::wire::signature::io_reason(&e),
-            })?;
-            let certs =
-                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| ClientError::CaBundle {
-                    path: path.display().to_string(),
-                    reason: e.to_string(),
-                })?;
-            if certs.is_empty() {
-                return Err(ClientError::CaBundle {
-                    path: path.display().to_string(),
-                    reason: "no PEM certificate in the file".into(),
-                });
-            }
-            for cert in certs {
-                builder = builder.add_root_certificate(cert);
-            }
-        }
-        let client = builder
+            .user_agent(concat!("cdm-conformance/", env!("CARGO_PKG_VERSION")))
+            .tls_backend_preconfigured(config)
             .build()
             .map_err(|e| ClientError::Build(e.to_string()))?;
-        Ok(Transport { client, timeout })
+        Ok(Transport {
+            backend: Backend::Library(client),
+            timeout,
+        })
     }
 
     /// Sends `request` to `base_url` + its path and records the exchange.
@@ -172,7 +199,19 @@ impl Transport {
             body: String::from_utf8_lossy(&request.body).into_owned(),
         };
         let started = Instant::now();
-        let outcome = self.exchange(&url, request).await;
+        let outcome = match &self.backend {
+            Backend::Exact(config) => {
+                match tokio::time::timeout(self.timeout, http1::exchange(config, &url, request))
+                    .await
+                {
+                    Ok(outcome) => outcome,
+                    Err(_) => Err(TransportError::Timeout {
+                        after_ms: self.timeout.as_millis() as u64,
+                    }),
+                }
+            }
+            Backend::Library(client) => self.library_exchange(client, &url, request).await,
+        };
         Exchange {
             request: record,
             outcome,
@@ -180,8 +219,9 @@ impl Transport {
         }
     }
 
-    async fn exchange(
+    async fn library_exchange(
         &self,
+        client: &reqwest::Client,
         url: &str,
         request: &SignedRequest,
     ) -> Result<Received, TransportError> {
@@ -190,7 +230,7 @@ impl Transport {
                 reason: e.to_string(),
             }
         })?;
-        let mut builder = self.client.request(method, url).body(request.body.clone());
+        let mut builder = client.request(method, url).body(request.body.clone());
         for (name, value) in &request.headers {
             builder = builder.header(name.as_str(), value.as_str());
         }

@@ -1,0 +1,417 @@
+//! One HTTP/1.1 exchange on its own connection, the request written byte for
+//! byte as built: header names keep the spelling of the API text
+//! (`X-TIMESTAMP`, not `x-timestamp`), which no HTTP library of the
+//! ecosystem lets a caller choose. The answer is parsed with `httparse`.
+//!
+//! Each request opens its own connection and closes it (`Connection:
+//! close`): a probe that leaves a connection in an unknown state (a body
+//! the server does not read, a malformed request) can never change the
+//! answer to another case. An HTTP proxy from the environment is used for
+//! hosts that are not on this machine (`HTTPS_PROXY` by CONNECT,
+//! `HTTP_PROXY` by absolute-form, `NO_PROXY` honoured).
+
+use std::sync::Arc;
+
+use rustls::ClientConfig;
+use rustls::pki_types::ServerName;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::TcpStream;
+
+use super::{BODY_CAP, Received, TransportError};
+use crate::wire::SignedRequest;
+
+/// The largest response head read, in bytes.
+const HEAD_CAP: usize = 64 * 1024;
+
+trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
+impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
+
+fn broken(reason: impl Into<String>) -> TransportError {
+    TransportError::Broken {
+        reason: reason.into(),
+    }
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    crate::wire::signature::io_reason(e)
+}
+
+/// Where a URL's host is reached, and how it is named.
+struct Endpoint {
+    https: bool,
+    host: String,
+    port: u16,
+}
+
+impl Endpoint {
+    fn of(url: &url::Url) -> Result<Endpoint, TransportError> {
+        let host = url
+            .host_str()
+            .ok_or_else(|| broken(format!("{url} has no host")))?
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned();
+        let port = url
+            .port_or_known_default()
+            .ok_or_else(|| broken(format!("{url} has no port")))?;
+        Ok(Endpoint {
+            https: url.scheme() == "https",
+            host,
+            port,
+        })
+    }
+
+    /// `host` or `host:port` for the Host header.
+    fn authority(&self) -> String {
+        let host = if self.host.contains(':') {
+            format!("[{}]", self.host)
+        } else {
+            self.host.clone()
+        };
+        match (self.https, self.port) {
+            (true, 443) | (false, 80) => host,
+            _ => format!("{host}:{}", self.port),
+        }
+    }
+
+    fn is_local(&self) -> bool {
+        self.host == "localhost"
+            || self
+                .host
+                .parse::<std::net::IpAddr>()
+                .is_ok_and(|ip| ip.is_loopback())
+    }
+}
+
+fn env_any(names: &[&str]) -> Option<String> {
+    names
+        .iter()
+        .find_map(|n| std::env::var(n).ok())
+        .filter(|v| !v.trim().is_empty())
+}
+
+/// The proxy to use for `target`, if the environment names one.
+fn proxy_for(target: &Endpoint) -> Option<url::Url> {
+    if target.is_local() {
+        return None;
+    }
+    if let Some(no_proxy) = env_any(&["NO_PROXY", "no_proxy"]) {
+        let bypass = no_proxy.split(',').map(str::trim).any(|n| {
+            n == "*" || {
+                let n = n.trim_start_matches('.');
+                !n.is_empty() && (target.host == n || target.host.ends_with(&format!(".{n}")))
+            }
+        });
+        if bypass {
+            return None;
+        }
+    }
+    let names: &[&str] = if target.https {
+        &["HTTPS_PROXY", "https_proxy", "ALL_PROXY", "all_proxy"]
+    } else {
+        &["HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy"]
+    };
+    let raw = env_any(names)?;
+    let raw = if raw.contains("://") {
+        raw
+    } else {
+        format!("http://{raw}")
+    };
+    url::Url::parse(&raw).ok().filter(|u| u.scheme() == "http")
+}
+
+async fn connect(endpoint: &Endpoint) -> Result<TcpStream, TransportError> {
+    let stream = tokio::time::timeout(
+        super::CONNECT_TIMEOUT,
+        TcpStream::connect((endpoint.host.as_str(), endpoint.port)),
+    )
+    .await
+    .map_err(|_| TransportError::Connect {
+        reason: format!(
+            "no connection to {}:{} within {} s",
+            endpoint.host,
+            endpoint.port,
+            super::CONNECT_TIMEOUT.as_secs()
+        ),
+    })?
+    .map_err(|e| TransportError::Connect {
+        reason: format!("{}:{}: {}", endpoint.host, endpoint.port, io_reason(&e)),
+    })?;
+    let _ = stream.set_nodelay(true);
+    Ok(stream)
+}
+
+/// Reads a response head: `(status, headers, bytes after the head)`.
+async fn read_head(
+    io: &mut (impl AsyncRead + Unpin),
+    buf: &mut Vec<u8>,
+) -> Result<(u16, Vec<(String, String)>, usize), TransportError> {
+    loop {
+        let mut headers = [httparse::EMPTY_HEADER; 128];
+        let mut response = httparse::Response::new(&mut headers);
+        match response.parse(buf) {
+            Ok(httparse::Status::Complete(len)) => {
+                let status = response.code.unwrap_or(0);
+                let headers = response
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.name.to_owned(),
+                            String::from_utf8_lossy(h.value).into_owned(),
+                        )
+                    })
+                    .collect();
+                return Ok((status, headers, len));
+            }
+            Ok(httparse::Status::Partial) => {}
+            Err(e) => {
+                let head: String = String::from_utf8_lossy(&buf[..buf.len().min(60)])
+                    .chars()
+                    .collect();
+                return Err(broken(format!("the answer is not HTTP ({e}): {head:?}")));
+            }
+        }
+        if buf.len() >= HEAD_CAP {
+            return Err(broken(format!("a response head over {HEAD_CAP} bytes")));
+        }
+        let mut chunk = [0u8; 8192];
+        let n = io
+            .read(&mut chunk)
+            .await
+            .map_err(|e| broken(io_reason(&e)))?;
+        if n == 0 {
+            return Err(broken(if buf.is_empty() {
+                "the connection closed without an answer".to_owned()
+            } else {
+                "the connection closed in the middle of the response head".to_owned()
+            }));
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Reads until `buf` holds at least `want` bytes; false at the end of the stream.
+async fn fill(
+    io: &mut (impl AsyncRead + Unpin),
+    buf: &mut Vec<u8>,
+    want: usize,
+) -> Result<bool, TransportError> {
+    while buf.len() < want {
+        let mut chunk = [0u8; 8192];
+        let n = io
+            .read(&mut chunk)
+            .await
+            .map_err(|e| broken(io_reason(&e)))?;
+        if n == 0 {
+            return Ok(false);
+        }
+        buf.extend_from_slice(&chunk[..n]);
+    }
+    Ok(true)
+}
+
+fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    headers
+        .iter()
+        .find(|(n, _)| n.eq_ignore_ascii_case(name))
+        .map(|(_, v)| v.as_str())
+}
+
+/// Reads the body after the head: chunked, by length, or to the end.
+async fn read_body(
+    io: &mut (impl AsyncRead + Unpin),
+    mut buf: Vec<u8>,
+    headers: &[(String, String)],
+) -> Result<(Vec<u8>, bool), TransportError> {
+    let chunked = header(headers, "transfer-encoding")
+        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+    if chunked {
+        let mut body = Vec::new();
+        loop {
+            let (start, size) = loop {
+                match httparse::parse_chunk_size(&buf) {
+                    Ok(httparse::Status::Complete((start, size))) => break (start, size),
+                    Ok(httparse::Status::Partial) => {
+                        let want = buf.len() + 1;
+                        if buf.len() > 1024 || !fill(io, &mut buf, want).await? {
+                            return Err(broken("the chunked body ended without its last chunk"));
+                        }
+                    }
+                    Err(_) => return Err(broken("a malformed chunk size in the body")),
+                }
+            };
+            if size == 0 {
+                return Ok((body, false));
+            }
+            let size = usize::try_from(size).unwrap_or(usize::MAX);
+            let end = start.saturating_add(size);
+            let room = BODY_CAP - body.len();
+            if size > room {
+                let want = start + room;
+                fill(io, &mut buf, want).await?;
+                let take = buf.len().min(want) - start;
+                body.extend_from_slice(&buf[start..start + take]);
+                return Ok((body, true));
+            }
+            if !fill(io, &mut buf, end.saturating_add(2)).await? {
+                return Err(broken("the chunked body ended in the middle of a chunk"));
+            }
+            body.extend_from_slice(&buf[start..end]);
+            buf.drain(..end + 2);
+        }
+    }
+    match header(headers, "content-length") {
+        Some(len) => {
+            let len: usize = len
+                .trim()
+                .parse()
+                .map_err(|_| broken(format!("Content-Length {len:?} is not a number")))?;
+            let want = len.min(BODY_CAP);
+            if !fill(io, &mut buf, want).await? {
+                return Err(broken(format!(
+                    "the body ended after {} of its {len} bytes",
+                    buf.len()
+                )));
+            }
+            buf.truncate(want);
+            Ok((buf, len > BODY_CAP))
+        }
+        None => {
+            // Until the connection closes, within the cap.
+            let complete = !fill(io, &mut buf, BODY_CAP + 1).await?;
+            let truncated = !complete && buf.len() > BODY_CAP;
+            buf.truncate(BODY_CAP);
+            Ok((buf, truncated))
+        }
+    }
+}
+
+/// The request's bytes: exactly the headers as built, plus `Host`,
+/// `Content-Length` and `Connection: close`.
+fn request_bytes(request: &SignedRequest, target: &str, authority: &str) -> Vec<u8> {
+    let mut out = format!(
+        "{} {target} HTTP/1.1\r\nHost: {authority}\r\n",
+        request.method
+    );
+    for (name, value) in &request.headers {
+        out.push_str(&format!("{name}: {value}\r\n"));
+    }
+    out.push_str(&format!(
+        "Content-Length: {}\r\nConnection: close\r\n\r\n",
+        request.body.len()
+    ));
+    let mut bytes = out.into_bytes();
+    bytes.extend_from_slice(&request.body);
+    bytes
+}
+
+async fn tls(
+    config: &Arc<ClientConfig>,
+    stream: Box<dyn Io>,
+    endpoint: &Endpoint,
+) -> Result<Box<dyn Io>, TransportError> {
+    let name =
+        ServerName::try_from(endpoint.host.clone()).map_err(|e| TransportError::Connect {
+            reason: format!("{}: {e}", endpoint.host),
+        })?;
+    let connector = tokio_rustls::TlsConnector::from(config.clone());
+    match connector.connect(name, stream).await {
+        Ok(s) => Ok(Box::new(s)),
+        Err(e) => {
+            let rustls_error = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+                .cloned();
+            Err(TransportError::Tls {
+                reason: match rustls_error {
+                    Some(r) => super::tls::explain(&r, &endpoint.host),
+                    None => io_reason(&e),
+                },
+            })
+        }
+    }
+}
+
+/// Opens a connection for `url`'s host (through a proxy when the
+/// environment names one) and, for `https`, makes TLS on it.
+async fn open(
+    config: &Arc<ClientConfig>,
+    endpoint: &Endpoint,
+) -> Result<(Box<dyn Io>, Option<url::Url>), TransportError> {
+    let proxy = proxy_for(endpoint);
+    let Some(proxy_url) = proxy else {
+        let stream: Box<dyn Io> = Box::new(connect(endpoint).await?);
+        return Ok(match endpoint.https {
+            true => (tls(config, stream, endpoint).await?, None),
+            false => (stream, None),
+        });
+    };
+    let via = Endpoint::of(&proxy_url)?;
+    let mut stream = connect(&via).await?;
+    if !endpoint.https {
+        return Ok((Box::new(stream), Some(proxy_url)));
+    }
+    let authority = format!("{}:{}", endpoint.host, endpoint.port);
+    let connect = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n");
+    stream
+        .write_all(connect.as_bytes())
+        .await
+        .map_err(|e| TransportError::Connect {
+            reason: format!("proxy {proxy_url}: {}", io_reason(&e)),
+        })?;
+    let mut buf = Vec::new();
+    let (status, _, _) = read_head(&mut stream, &mut buf).await?;
+    if !(200..300).contains(&status) {
+        return Err(TransportError::Connect {
+            reason: format!("proxy {proxy_url} refused CONNECT {authority}: HTTP {status}"),
+        });
+    }
+    Ok((tls(config, Box::new(stream), endpoint).await?, None))
+}
+
+/// Sends `request` to `url` on a connection of its own and reads the answer.
+pub(super) async fn exchange(
+    config: &Arc<ClientConfig>,
+    url: &str,
+    request: &SignedRequest,
+) -> Result<Received, TransportError> {
+    let parsed = url::Url::parse(url).map_err(|e| broken(format!("{url:?}: {e}")))?;
+    let endpoint = Endpoint::of(&parsed)?;
+    let (mut io, absolute) = open(config, &endpoint).await?;
+    let mut target = parsed.path().to_owned();
+    if let Some(q) = parsed.query() {
+        target = format!("{target}?{q}");
+    }
+    if absolute.is_some() {
+        target = format!("{}://{}{target}", parsed.scheme(), endpoint.authority());
+    }
+    let bytes = request_bytes(request, &target, &endpoint.authority());
+    io.write_all(&bytes).await.map_err(|e| {
+        broken(format!(
+            "the request could not be written: {}",
+            io_reason(&e)
+        ))
+    })?;
+    io.flush().await.map_err(|e| broken(io_reason(&e)))?;
+    let mut buf = Vec::new();
+    loop {
+        let (status, headers, len) = read_head(&mut io, &mut buf).await?;
+        buf.drain(..len);
+        // Interim answers (100 Continue...) precede the real one.
+        if (100..200).contains(&status) && status != 101 {
+            continue;
+        }
+        let no_body = request.method.eq_ignore_ascii_case("HEAD") || status == 204 || status == 304;
+        let (body, truncated) = match no_body {
+            true => (Vec::new(), false),
+            false => read_body(&mut io, std::mem::take(&mut buf), &headers).await?,
+        };
+        return Ok(Received {
+            status,
+            headers,
+            body,
+            truncated,
+        });
+    }
+}
