@@ -65,6 +65,15 @@ pub enum Expect {
         /// The codes.
         codes: Vec<ResponseCode>,
     },
+    /// An identical replay gets the first answer again or a refusal, never
+    /// a second, different success.
+    NoDuplicate,
+    /// Of each pair sent at once with one key and two bodies, at most one
+    /// succeeds.
+    AtMostOneOfEachPair {
+        /// How many pairs.
+        pairs: u32,
+    },
 }
 
 /// One case of the server suite.
@@ -91,7 +100,7 @@ impl Case {
             Expect::Codes { codes } | Expect::SomeOf { codes } => {
                 codes.iter().map(ResponseCode::as_str).collect()
             }
-            Expect::Info => vec![],
+            Expect::Info | Expect::NoDuplicate | Expect::AtMostOneOfEachPair { .. } => vec![],
         }
     }
 
@@ -153,6 +162,7 @@ fn spec_ref_of(spec: &Spec, fault: &Fault, codes: &[ResponseCode]) -> SpecRef {
             FaultKind::Valid | FaultKind::OtherMethod | FaultKind::OtherPath => {
                 SpecRef::item(Table::Specification, "Method, URL")
             }
+            FaultKind::LowercaseHeaderNames => SpecRef::item(Table::RequestHeader, "names"),
             _ => SpecRef::item(Table::RequestBody, "body"),
         },
         FaultTarget::Business => codes
@@ -207,6 +217,27 @@ pub fn catalog(contract: &Contract, options: &CatalogOptions) -> Vec<Case> {
             }
         }
     }
+    let replay = &i.identical_replay;
+    cases.push(Case {
+        id: case_id(&replay.fault, None),
+        spec_ref: spec.condition_ref(crate::spec::ConditionKind::TotalTimeout),
+        rule: replay.rule.clone(),
+        fault: replay.fault.clone(),
+        json_type: None,
+        expect: Expect::NoDuplicate,
+    });
+    let reuse = &i.concurrent_reuse;
+    cases.push(Case {
+        id: case_id(&reuse.fault, None),
+        spec_ref: spec
+            .response_code(i.simulator.inconsistent_request.as_str())
+            .map(|r| r.spec_ref())
+            .unwrap_or_else(|| SpecRef::item(Table::Contract, reuse.fault.kind.name())),
+        rule: reuse.rule.clone(),
+        fault: reuse.fault.clone(),
+        json_type: None,
+        expect: Expect::AtMostOneOfEachPair { pairs: reuse.pairs },
+    });
     for info in &i.info {
         cases.push(Case {
             id: case_id(&info.fault, None),

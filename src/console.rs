@@ -118,6 +118,15 @@ impl Console {
     /// The whole console output of a finished run.
     pub fn render(&self, report: &Report) -> String {
         let mut out = String::new();
+        // Root causes first: one line for a defect that fails many cases.
+        let causes = report.causes();
+        for cause in &causes {
+            let tag = self.paint(Verdict::Fail, "CAUSE");
+            let _ = writeln!(out, "{tag} {}", self.printable(&cause.line()));
+        }
+        if !causes.is_empty() {
+            let _ = writeln!(out);
+        }
         for c in &report.cases {
             let shown = match self.verbosity {
                 Verbosity::Quiet => c.verdict == Verdict::Fail,

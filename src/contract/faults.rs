@@ -153,6 +153,10 @@ pub enum Mutation {
     IdenticalReplay,
     /// Many requests at once.
     RateLimitBurst,
+    /// Pairs of requests with one key and two bodies, each pair at once.
+    ConcurrentReuse,
+    /// The valid request with every header name in lower case.
+    LowercaseHeaderNames,
 }
 
 /// What a fault kind applies to, in words: the reason given when it is
@@ -160,9 +164,8 @@ pub enum Mutation {
 pub fn applies_to(kind: FaultKind) -> &'static str {
     use FaultKind::*;
     match kind {
-        Valid | BodyNotJson | BodyEmpty | BodyNotObject | ExtraField | OtherMethod | OtherPath => {
-            "the request as a whole (request.KIND)"
-        }
+        Valid | BodyNotJson | BodyEmpty | BodyNotObject | ExtraField | OtherMethod | OtherPath
+        | LowercaseHeaderNames => "the request as a whole (request.KIND)",
         Missing => "any request header or body field",
         WrongValue => "a header of format content_type_json",
         NoBearerPrefix => "a header of format bearer_token",
@@ -179,7 +182,9 @@ pub fn applies_to(kind: FaultKind) -> &'static str {
         AtLimit => "a string body field with a maximum length",
         Null | WrongType => "any body field",
         Empty => "a body field of type string or object",
-        ReusedReference | IdenticalReplay | RateLimitBurst => "the business rules (business.KIND)",
+        ReusedReference | IdenticalReplay | RateLimitBurst | ConcurrentReuse => {
+            "the business rules (business.KIND)"
+        }
     }
 }
 
@@ -224,12 +229,14 @@ pub fn compile(spec: &Spec, fault: &Fault) -> Result<Mutation, String> {
             K::ExtraField => Ok(Mutation::Body(BodyForm::ExtraField)),
             K::OtherMethod => Ok(Mutation::OtherMethod),
             K::OtherPath => Ok(Mutation::OtherPath),
+            K::LowercaseHeaderNames => Ok(Mutation::LowercaseHeaderNames),
             _ => refuse("request is the request as a whole".into()),
         },
         FaultTarget::Business => match fault.kind {
             K::ReusedReference => Ok(Mutation::ReusedReference),
             K::IdenticalReplay => Ok(Mutation::IdenticalReplay),
             K::RateLimitBurst => Ok(Mutation::RateLimitBurst),
+            K::ConcurrentReuse => Ok(Mutation::ConcurrentReuse),
             _ => refuse("business is the business rules".into()),
         },
         FaultTarget::Header(name) => {

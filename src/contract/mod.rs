@@ -82,36 +82,48 @@ impl Contract {
         for info in &i.info {
             entries.push((format!("info {:?}", info.note), &info.fault));
         }
-        entries.push(("rate_limit".into(), &i.rate_limit.fault));
+        let dedicated = [
+            (
+                "identical_replay",
+                &i.identical_replay.fault,
+                Mutation::IdenticalReplay,
+            ),
+            (
+                "concurrent_reuse",
+                &i.concurrent_reuse.fault,
+                Mutation::ConcurrentReuse,
+            ),
+            ("rate_limit", &i.rate_limit.fault, Mutation::RateLimitBurst),
+        ];
         let mut mutations = BTreeMap::new();
-        let last = entries.len() - 1;
-        for (n, (place, fault)) in entries.into_iter().enumerate() {
+        for (place, fault) in entries {
             let invalid = |reason: String| SpecError::Invalid {
                 file: crate::spec::FILES[1],
                 place: place.clone(),
                 reason,
             };
             let mutation = faults::compile(&spec, fault).map_err(invalid)?;
-            // The burst sends many requests at once: only [rate_limit] runs it.
-            if mutation == Mutation::RateLimitBurst && n != last {
+            // These run only from their own sections (the burst, only when asked for).
+            if let Some((section, ..)) = dedicated.iter().find(|(.., m)| *m == mutation) {
                 return Err(invalid(format!(
-                    "fault {fault} belongs in [rate_limit], which runs only when asked for"
+                    "fault {fault} belongs in [{section}], which gives its rule"
                 )));
             }
             mutations.insert(fault.clone(), mutation);
         }
-        if !matches!(
-            mutations.get(&i.rate_limit.fault),
-            Some(Mutation::RateLimitBurst)
-        ) {
-            return Err(SpecError::Invalid {
+        for (section, fault, wanted) in dedicated {
+            let invalid = |reason: String| SpecError::Invalid {
                 file: crate::spec::FILES[1],
-                place: "rate_limit".into(),
-                reason: format!(
-                    "fault {} is not business.rate_limit_burst",
-                    i.rate_limit.fault
-                ),
-            });
+                place: section.to_owned(),
+                reason,
+            };
+            let mutation = faults::compile(&spec, fault).map_err(invalid)?;
+            if mutation != wanted {
+                return Err(invalid(format!(
+                    "fault {fault} is not what [{section}] runs"
+                )));
+            }
+            mutations.insert(fault.clone(), mutation);
         }
         Ok(Contract { spec, mutations })
     }

@@ -8,7 +8,10 @@ impl Report {
         use html_escape::encode_text as esc;
         let s = &self.summary;
         let mut rows = String::new();
-        for c in &self.cases {
+        // Failures first, then warnings, information, passes; stable within each.
+        let mut ordered: Vec<&super::CaseReport> = self.cases.iter().collect();
+        ordered.sort_by_key(|c| std::cmp::Reverse(c.verdict));
+        for c in ordered {
             let mut exchanges = String::new();
             for e in &c.exchanges {
                 let headers: String = e
@@ -76,7 +79,7 @@ pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; paddin
 <tr><th>started</th><td>{started} ({duration} ms)</td></tr>
 <tr><th>cases</th><td>{passed} passed, {failed} failed, {warned} warned, {skipped} skipped, {info} info</td></tr>
 {settings}</table>
-<h2>Cases</h2>
+{causes}<h2>Cases</h2>
 <table class="cases">
 <tr><th>verdict</th><th>case</th><th>spec row</th><th>message</th><th>ms</th></tr>
 {rows}</table>
@@ -96,6 +99,19 @@ pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; paddin
             warned = s.warned,
             skipped = s.skipped,
             info = s.info,
+            causes = {
+                let causes = self.causes();
+                match causes.is_empty() {
+                    true => String::new(),
+                    false => format!(
+                        "<h2>Root causes</h2>\n<ul class=\"causes\">\n{}</ul>\n",
+                        causes
+                            .iter()
+                            .map(|c| format!("<li>{}</li>\n", esc(&c.line())))
+                            .collect::<String>()
+                    ),
+                }
+            },
             settings = self
                 .settings
                 .iter()

@@ -11,6 +11,11 @@ impl Report {
         use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
         let mut report = JReport::new(self.harness.name);
         let mut suite = TestSuite::new(self.mode.as_str());
+        let causes = self.causes();
+        if !causes.is_empty() {
+            let lines: Vec<String> = causes.iter().map(|c| c.line()).collect();
+            suite.set_system_out(format!("root causes:\n{}", lines.join("\n")));
+        }
         for c in &self.cases {
             let status = match c.verdict {
                 Verdict::Fail => {

@@ -26,6 +26,18 @@ impl Report {
             s.skipped,
             s.info,
         );
+        let causes = self.causes();
+        if !causes.is_empty() {
+            out.push_str("\n### Root causes\n\n| cases | check | finding |\n|---|---|---|\n");
+            for cause in &causes {
+                out.push_str(&format!(
+                    "| {} | `{}` | {} |\n",
+                    cause.cases.len(),
+                    cause.finding.check,
+                    cell(&cause.finding.to_string())
+                ));
+            }
+        }
         for (verdict, title) in [(Verdict::Fail, "Failed"), (Verdict::Warn, "Warnings")] {
             let rows: Vec<&CaseReport> =
                 self.cases.iter().filter(|c| c.verdict == verdict).collect();

@@ -19,11 +19,13 @@ use crate::spec::SpecRef;
 use crate::transport::{Exchange, TransportError};
 use crate::verdict::{Finding, Verdict};
 
+mod causes;
 mod html;
 mod junit;
 mod markdown;
 mod scrub;
 
+pub use causes::Cause;
 use scrub::Scrubber;
 
 /// How many failing findings a case's message spells out; `checks` has all.

@@ -42,6 +42,8 @@ pub enum CheckId {
     ContentTypeJson,
     /// The answer's X-TIMESTAMP is well formed.
     XTimestampWellFormed,
+    /// The answer's X-TIMESTAMP is close to the harness's clock.
+    XTimestampFresh,
     /// The answer came within the expected timeout.
     WithinExpectedTimeout,
     /// The answer's body is a JSON object.
@@ -56,8 +58,10 @@ pub enum CheckId {
     MessageMatchesTable,
     /// The body's fields match the response body table.
     ResponseBodyFields,
-    /// What an identical replay drew.
+    /// An identical replay created no second success.
     IdenticalReplay,
+    /// Of two requests with one key and two bodies sent at once, at most one succeeded.
+    ReuseIsAtomic,
     /// What the API text does not state.
     NotStated,
     /// A burst reached the rate limit.
@@ -101,6 +105,7 @@ impl CheckId {
             CheckId::HttpAnswer => "http_answer",
             CheckId::ContentTypeJson => "content_type_json",
             CheckId::XTimestampWellFormed => "x_timestamp_well_formed",
+            CheckId::XTimestampFresh => "x_timestamp_fresh",
             CheckId::WithinExpectedTimeout => "within_expected_timeout",
             CheckId::BodyIsJsonObject => "body_is_json_object",
             CheckId::ResponseCodeService => "response_code_service",
@@ -109,6 +114,7 @@ impl CheckId {
             CheckId::MessageMatchesTable => "message_matches_table",
             CheckId::ResponseBodyFields => "response_body_fields",
             CheckId::IdenticalReplay => "identical_replay",
+            CheckId::ReuseIsAtomic => "reuse_is_atomic",
             CheckId::NotStated => "not_stated",
             CheckId::RateLimitReached => "rate_limit_reached",
             CheckId::Harness => "harness",
@@ -132,7 +138,11 @@ impl CheckId {
     pub fn is_headline(self) -> bool {
         matches!(
             self,
-            CheckId::ResponseCodeExpected | CheckId::RateLimitReached | CheckId::ClientOutcome
+            CheckId::ResponseCodeExpected
+                | CheckId::RateLimitReached
+                | CheckId::ClientOutcome
+                | CheckId::IdenticalReplay
+                | CheckId::ReuseIsAtomic
         )
     }
 }

@@ -130,13 +130,41 @@ pub fn response_rules(
         ),
     });
     let (ts_name, ts_ref) = header_row(spec, HeaderFormat::JakartaTimestamp);
+    let mut fresh = None;
     out.push(match received.header(&ts_name) {
         Some(v) => match crate::wire::Timestamp::parse(v) {
-            Ok(_) => pass(
-                CheckId::XTimestampWellFormed,
-                ts_ref,
-                format!("{ts_name} {v}"),
-            ),
+            Ok(ts) => {
+                // Well formed; and from a clock that is not stale or frozen.
+                let limit = spec.interpretations.server.response_timestamp_drift_seconds;
+                let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                let drift = (ts.unix_seconds() - now).unsigned_abs();
+                fresh = Some(if drift <= limit {
+                    pass(
+                        CheckId::XTimestampFresh,
+                        ts_ref.clone(),
+                        format!("{drift} s from the harness's clock"),
+                    )
+                } else {
+                    Finding::new(
+                        CheckId::XTimestampFresh,
+                        Verdict::Fail,
+                        SpecRef::item(
+                            Table::Contract,
+                            format!(
+                                "response {ts_name} within {} minutes of the harness's clock",
+                                limit / 60
+                            ),
+                        ),
+                        format!("{ts_name} within {limit} s of the harness's clock (a live clock)"),
+                        format!("{ts_name} {v}, {drift} s away"),
+                    )
+                });
+                pass(
+                    CheckId::XTimestampWellFormed,
+                    ts_ref,
+                    format!("{ts_name} {v}"),
+                )
+            }
             Err(e) => Finding::new(
                 CheckId::XTimestampWellFormed,
                 Verdict::Fail,
@@ -153,6 +181,7 @@ pub fn response_rules(
             format!("no {ts_name} header"),
         ),
     });
+    out.extend(fresh);
 
     // Timing.
     let limit = spec.endpoint.expected_timeout_ms;

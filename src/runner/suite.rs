@@ -142,6 +142,7 @@ pub enum RunError {
 
 struct Pacer {
     slots: Semaphore,
+    width: u32,
     limiter: Option<DefaultDirectRateLimiter>,
 }
 
@@ -197,6 +198,26 @@ impl Ctx {
         }
         let request = build();
         self.transport.send(&self.target.base_url, &request).await
+    }
+
+    /// Two requests at the same instant: both wait their turns first, then
+    /// both are built, signed and sent together.
+    async fn send_pair(
+        &self,
+        a: impl FnOnce() -> SignedRequest,
+        b: impl FnOnce() -> SignedRequest,
+    ) -> (Exchange, Exchange) {
+        // The semaphore is never closed.
+        let _permits = self.pacer.slots.acquire_many(self.pacer.width).await.ok();
+        if let Some(limiter) = &self.pacer.limiter {
+            limiter.until_ready().await;
+            limiter.until_ready().await;
+        }
+        let (a, b) = (a(), b());
+        tokio::join!(
+            self.transport.send(&self.target.base_url, &a),
+            self.transport.send(&self.target.base_url, &b)
+        )
     }
 }
 
@@ -292,6 +313,7 @@ fn faulty_request(ctx: &Ctx, case: &Case, mutation: &Mutation) -> SignedRequest 
         | Mutation::Body(BodyForm::ExtraField)
         | Mutation::ReusedReference
         | Mutation::IdenticalReplay
+        | Mutation::ConcurrentReuse
         | Mutation::RateLimitBurst => {}
         Mutation::RemoveHeader { header } => request.remove_header(header),
         Mutation::ContentTypeNotJson { header } => request.set_header(header, "text/plain"),
@@ -349,6 +371,11 @@ fn faulty_request(ctx: &Ctx, case: &Case, mutation: &Mutation) -> SignedRequest 
         Mutation::Body(BodyForm::NotObject) => {
             request.body = serde_json::to_vec(&json!([body])).unwrap_or_default();
         }
+        Mutation::LowercaseHeaderNames => {
+            for (name, _) in &mut request.headers {
+                *name = name.to_ascii_lowercase();
+            }
+        }
         Mutation::OtherMethod => request.method = "GET".into(),
         Mutation::OtherPath => request.path = format!("{}-unknown", request.path),
     }
@@ -364,7 +391,6 @@ fn mutation_of<'a>(contract: &'a Contract, case: &Case) -> &'a Mutation {
 
 async fn run_business(ctx: &Ctx, case: &Case) -> (Vec<Exchange>, Vec<Finding>) {
     let contract = ctx.contract();
-    let spec = &contract.spec;
     let describe = case.describe();
     let success = [contract.success_code()];
     let reference = ctx.reference();
@@ -391,7 +417,7 @@ async fn run_business(ctx: &Ctx, case: &Case) -> (Vec<Exchange>, Vec<Finding>) {
             Some(codes),
         )),
         _ => {
-            // What the answer says is info; how it is formed is still judged.
+            // How the answer is formed is judged; then whether it made a duplicate.
             findings.extend(judge_exchange(
                 contract,
                 &case.spec_ref,
@@ -399,40 +425,114 @@ async fn run_business(ctx: &Ctx, case: &Case) -> (Vec<Exchange>, Vec<Finding>) {
                 &second,
                 None,
             ));
-            let id_field = spec.success_fields().next().map(|f| f.name.clone());
-            let describe = |e: &Exchange| match &e.outcome {
-                Ok(r) => {
-                    let parsed = parse_response(spec, r);
-                    let id = id_field.as_ref().and_then(|name| {
-                        parsed.as_ref().ok().and_then(|p| p.body.get(name).cloned())
-                    });
-                    format!(
-                        "{} {} {}",
-                        code_and_message(spec, &parsed),
-                        id_field.as_deref().unwrap_or_default(),
-                        id.map_or("absent".into(), |v| v.to_string())
-                    )
-                }
-                Err(e) => e.to_string(),
-            };
-            let same = match (&first.outcome, &second.outcome) {
-                (Ok(a), Ok(b)) if a.body == b.body => " (the same body)",
-                _ => "",
-            };
-            findings.push(Finding::new(
-                CheckId::IdenticalReplay,
-                Verdict::Info,
-                case.spec_ref.clone(),
-                "",
-                format!(
-                    "first answer {}; identical replay answered {}{same}",
-                    describe(&first),
-                    describe(&second)
-                ),
-            ));
+            findings.push(no_duplicate(contract, case, &first, &second));
         }
     }
     (vec![first, second], findings)
+}
+
+/// The code and success id of an answer, and how a message shows it.
+fn code_and_id(
+    contract: &Contract,
+    e: &Exchange,
+) -> (Option<ResponseCode>, Option<String>, String) {
+    let spec = &contract.spec;
+    let id_field = &contract.roles().success_id;
+    match &e.outcome {
+        Ok(r) => {
+            let parsed = parse_response(spec, r);
+            let id = parsed
+                .as_ref()
+                .ok()
+                .and_then(|p| p.body.get(id_field))
+                .and_then(|v| v.as_str())
+                .map(str::to_owned);
+            let code = parsed.as_ref().ok().and_then(|p| p.code);
+            let shown = format!(
+                "{} {id_field} {}",
+                code_and_message(spec, &parsed),
+                id.as_deref()
+                    .map_or("absent".to_owned(), |i| format!("{i:?}"))
+            );
+            (code, id, shown)
+        }
+        Err(err) => (None, None, err.to_string()),
+    }
+}
+
+/// An identical replay may get the first answer again or a refusal; a
+/// second, different success is a duplicate of the transaction.
+fn no_duplicate(contract: &Contract, case: &Case, first: &Exchange, second: &Exchange) -> Finding {
+    let success = contract.success_code();
+    let id_field = &contract.roles().success_id;
+    let (c1, id1, shown1) = code_and_id(contract, first);
+    let (c2, id2, shown2) = code_and_id(contract, second);
+    let duplicate = c1 == Some(success) && c2 == Some(success) && id1 != id2;
+    Finding::new(
+        CheckId::IdenticalReplay,
+        if duplicate {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        },
+        case.spec_ref.clone(),
+        format!(
+            "the first answer again (the same {id_field}) or a refusal: every client retries with the same request, so a second {id_field} is a duplicate"
+        ),
+        format!("first answer {shown1}; identical replay answered {shown2}"),
+    )
+}
+
+/// Pairs with one key and two bodies, each pair sent at once: at most one
+/// of a pair may succeed.
+async fn run_pairs(ctx: &Ctx, case: &Case, pairs: u32) -> (Vec<Exchange>, Vec<Finding>) {
+    let contract = ctx.contract();
+    let success = contract.success_code();
+    let variant = &contract.roles().reuse_variant;
+    let describe = case.describe();
+    let mut exchanges = Vec::new();
+    let mut findings = Vec::new();
+    let mut seen = Vec::new();
+    let mut both = 0;
+    for k in 1..=pairs {
+        let reference = ctx.reference();
+        let first = ctx.body(&reference);
+        let mut second = first.clone();
+        if let Some(o) = second.as_object_mut() {
+            set_at(o, &variant.field, json!(variant.value));
+        }
+        let (a, b) = ctx
+            .send_pair(|| ctx.signed(&first), || ctx.signed(&second))
+            .await;
+        let (ca, _, _) = code_and_id(contract, &a);
+        let (cb, _, _) = code_and_id(contract, &b);
+        let show = |c: Option<ResponseCode>| c.map_or("no code".to_owned(), |c| c.to_string());
+        if ca == Some(success) && cb == Some(success) {
+            both += 1;
+        }
+        seen.push(format!("pair {k}: {} and {}", show(ca), show(cb)));
+        for e in [&a, &b] {
+            findings.extend(judge_exchange(contract, &case.spec_ref, &describe, e, None));
+        }
+        exchanges.extend([a, b]);
+    }
+    findings.insert(
+        0,
+        Finding::new(
+            CheckId::ReuseIsAtomic,
+            if both == 0 { Verdict::Pass } else { Verdict::Fail },
+            case.spec_ref.clone(),
+            format!(
+                "at most one success in each of {pairs} pairs sent at once with one {} and two bodies (the reuse check is atomic)",
+                contract.roles().idempotency_key
+            ),
+            match both {
+                0 => seen.join("; "),
+                n => format!("{n} of {pairs} pairs succeeded twice: {}", seen.join("; ")),
+            },
+        ),
+    );
+    (exchanges, findings)
 }
 
 async fn run_burst(
@@ -496,10 +596,16 @@ async fn run_case(ctx: Arc<Ctx>, case: Case) -> CaseReport {
     let contract = ctx.contract();
     let spec = &contract.spec;
     let mutation = mutation_of(contract, &case);
-    let describe = case.describe();
+    let describe = match mutation {
+        Mutation::LowercaseHeaderNames =>             "the valid request with every header name in lower case (field names are case-insensitive, RFC 9110 section 5.1; the names' case is the only difference from request.valid, which the suite sends with the names as the API text prints them)".to_owned(),
+        _ => case.describe(),
+    };
     let (exchanges, findings) = match (mutation, &case.expect) {
         (Mutation::ReusedReference | Mutation::IdenticalReplay, _) => {
             run_business(&ctx, &case).await
+        }
+        (Mutation::ConcurrentReuse, Expect::AtMostOneOfEachPair { pairs }) => {
+            run_pairs(&ctx, &case, *pairs).await
         }
         (_, Expect::SomeOf { codes }) => run_burst(&ctx, &case, codes).await,
         (_, Expect::Codes { codes }) => {
@@ -510,7 +616,7 @@ async fn run_case(ctx: Arc<Ctx>, case: Case) -> CaseReport {
                 judge_exchange(contract, &case.spec_ref, &describe, &exchange, Some(codes));
             (vec![exchange], findings)
         }
-        (_, Expect::Info) => {
+        (_, Expect::Info | Expect::NoDuplicate | Expect::AtMostOneOfEachPair { .. }) => {
             let exchange = ctx
                 .send_built(|| faulty_request(&ctx, &case, mutation))
                 .await;
@@ -543,6 +649,13 @@ async fn run_case(ctx: Arc<Ctx>, case: Case) -> CaseReport {
     // the burst's requests overlap, so its wall time is its duration.
     let duration = match mutation {
         Mutation::RateLimitBurst => started.elapsed(),
+        // Each pair's two requests overlap.
+        Mutation::ConcurrentReuse => Duration::from_millis(
+            exchanges
+                .chunks(2)
+                .map(|pair| pair.iter().map(|e| e.elapsed_ms).max().unwrap_or(0))
+                .sum(),
+        ),
         _ => Duration::from_millis(exchanges.iter().map(|e| e.elapsed_ms).sum()),
     };
     CaseReport::new(&case, findings, exchanges, duration)
@@ -587,6 +700,7 @@ impl Runner {
                 transport,
                 pacer: Pacer {
                     slots: Semaphore::new(options.concurrency.max(1)),
+                    width: options.concurrency.clamp(1, 2) as u32,
                     limiter,
                 },
                 run: RunId::new(),

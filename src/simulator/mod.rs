@@ -169,7 +169,7 @@ pub struct Recorded {
 }
 
 struct State {
-    references: HashMap<String, (Value, Reply)>,
+    references: HashMap<String, (Value, Reply, std::time::Instant)>,
     issued: u64,
     scripts: HashMap<String, Script>,
     strays: usize,
@@ -526,19 +526,27 @@ impl Engine {
             return self.reply(answers.invalid_merchant, "");
         }
         let mut state = self.lock();
-        if let Some((first_body, first_reply)) = state.references.get(&reference) {
-            if *first_body == body {
-                return first_reply.clone();
-            }
-            if !self.quirk(Quirk::NoIdempotency) {
-                return self.reply(answers.inconsistent_request, "");
+        if let Some((first_body, first_reply, at)) = state.references.get(&reference) {
+            let lagging = self.quirk(Quirk::RacyReuse) && at.elapsed() < Duration::from_secs(1);
+            if !lagging {
+                if *first_body == body && !self.quirk(Quirk::DuplicateOnReplay) {
+                    return first_reply.clone();
+                }
+                if *first_body != body && !self.quirk(Quirk::NoIdempotency) {
+                    return self.reply(answers.inconsistent_request, "");
+                }
             }
         }
         state.issued += 1;
         let success = self.success_fields("", state.issued);
         let mut reply = self.reply(self.contract.success_code(), "");
         reply.success = Some(success);
-        state.references.insert(reference, (body, reply.clone()));
+        // A racy server keeps the first record; a faithful one has none yet.
+        state.references.entry(reference).or_insert((
+            body,
+            reply.clone(),
+            std::time::Instant::now(),
+        ));
         reply
     }
 
@@ -626,6 +634,11 @@ impl Engine {
                             time::OffsetDateTime::now_utc(),
                             time::UtcOffset::UTC,
                         )
+                    } else if self.quirk(Quirk::StaleResponseTimestamp) {
+                        let now = Timestamp::now();
+                        Timestamp::from_unix_seconds(now.unix_seconds() - 3 * 365 * 86_400)
+                            .unwrap_or(now)
+                            .to_string()
                     } else {
                         Timestamp::now().to_string()
                     };

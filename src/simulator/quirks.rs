@@ -49,6 +49,13 @@ pub enum Quirk {
     HtmlErrors,
     /// Every success arrives 1 s past the expected timeout.
     SlowSuccess,
+    /// An identical replay creates a second success, another id (a duplicate).
+    DuplicateOnReplay,
+    /// The reuse check is not atomic: a key is recorded only a second after
+    /// its first answer, so requests in that second all succeed.
+    RacyReuse,
+    /// Answers carry an X-TIMESTAMP three years old (a frozen clock).
+    StaleResponseTimestamp,
     /// Hostile rather than wrong: echoes the Authorization header in every
     /// responseMessage, to prove no report or console line shows the token.
     EchoesAuthorization,
@@ -56,7 +63,7 @@ pub enum Quirk {
 
 impl Quirk {
     /// Every quirk, for tests that try them all.
-    pub const ALL: [Quirk; 20] = [
+    pub const ALL: [Quirk; 23] = [
         Quirk::WrongCodeForMissingField,
         Quirk::LaxTimestamp,
         Quirk::LaxSignature,
@@ -77,5 +84,8 @@ impl Quirk {
         Quirk::HtmlErrors,
         Quirk::SlowSuccess,
         Quirk::EchoesAuthorization,
+        Quirk::DuplicateOnReplay,
+        Quirk::RacyReuse,
+        Quirk::StaleResponseTimestamp,
     ];
 }

@@ -52,6 +52,8 @@ pub enum FaultKind {
     OtherMethod,
     OtherPath,
     RateLimitBurst,
+    ConcurrentReuse,
+    LowercaseHeaderNames,
 }
 
 impl FaultKind {

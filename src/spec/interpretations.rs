@@ -74,6 +74,9 @@ pub struct Roles {
     pub response_code: String,
     /// The response field carrying the response message.
     pub response_message: String,
+    /// The success field that identifies what a success created (a second,
+    /// different value for an identical replay is a duplicate).
+    pub success_id: String,
     /// What "a reused reference with another body" changes: a path in the
     /// request sample (dots for nesting) and the value put there.
     pub reuse_variant: Variant,
@@ -157,8 +160,11 @@ pub struct ServerRules {
     pub default_concurrency: usize,
     /// Default requests per second against a real endpoint.
     pub default_rate_per_second: u32,
-    /// Prefix of every partnerReferenceNo the harness makes.
+    /// Prefix of every idempotency key the harness makes.
     pub reference_prefix: String,
+    /// How far an answer's timestamp may be from the harness's clock, in
+    /// seconds, before it fails (a stale or frozen clock).
+    pub response_timestamp_drift_seconds: u64,
 }
 
 /// The verdict for a `responseMessage` that differs from the table.
@@ -238,6 +244,28 @@ pub struct RateLimitRule {
     pub opt_in_flag: String,
 }
 
+/// The identical-replay case: judged, since every retry is one.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReplayRule {
+    /// The probe (`business.identical_replay`).
+    pub fault: Fault,
+    /// What passes, in words.
+    pub rule: String,
+}
+
+/// The concurrent-reuse case.
+#[derive(Debug, Clone, Deserialize, Serialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConcurrentReuseRule {
+    /// The probe (`business.concurrent_reuse`).
+    pub fault: Fault,
+    /// How many pairs are sent (two requests each).
+    pub pairs: u32,
+    /// What passes, in words.
+    pub rule: String,
+}
+
 /// `specs/interpretations.toml`.
 #[derive(Debug, Clone, Deserialize, Serialize)]
 #[serde(deny_unknown_fields)]
@@ -265,6 +293,10 @@ pub struct Interpretations {
     pub info: Vec<InfoRule>,
     /// The opt-in burst.
     pub rate_limit: RateLimitRule,
+    /// The identical replay.
+    pub identical_replay: ReplayRule,
+    /// Concurrent reuse of one key with two bodies.
+    pub concurrent_reuse: ConcurrentReuseRule,
 }
 
 /// A defect of the API text and how the harness resolves it.

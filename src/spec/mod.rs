@@ -44,9 +44,9 @@ use sha2::{Digest, Sha256};
 
 pub use faults::{Fault, FaultKind, FaultParseError, FaultTarget};
 pub use interpretations::{
-    ClientRules, Erratum, Expectation, InfoRule, Interpretations, LengthUnit, MessageMismatch,
-    PolicyOverride, RateLimitRule, Roles, ServerRules, SignatureAlgorithm, SimulatorAnswers,
-    UnexpectedAnswer, UnexpectedKind, Variant, WireRules,
+    ClientRules, ConcurrentReuseRule, Erratum, Expectation, InfoRule, Interpretations, LengthUnit,
+    MessageMismatch, PolicyOverride, RateLimitRule, ReplayRule, Roles, ServerRules,
+    SignatureAlgorithm, SimulatorAnswers, UnexpectedAnswer, UnexpectedKind, Variant, WireRules,
 };
 pub use tables::{
     ClientPolicy, ConditionKind, Endpoint, FieldRow, FieldType, HeaderFormat, HeaderRow, Length,
@@ -407,6 +407,13 @@ impl Spec {
         for info in &i.info {
             self.known_target("info", &info.fault)?;
         }
+        if !(1..=50).contains(&i.concurrent_reuse.pairs) {
+            return Err(SpecError::Invalid {
+                file,
+                place: "concurrent_reuse.pairs".into(),
+                reason: format!("{} pairs: from 1 to 50", i.concurrent_reuse.pairs),
+            });
+        }
         for code in &i.rate_limit.codes {
             self.known_code("rate_limit", *code)?;
         }
@@ -642,6 +649,19 @@ impl Spec {
             self.response_field(&r.response_code),
             "response field",
         )?;
+        match self.response_field(&r.success_id) {
+            Some(f) if f.required == Required::OnSuccess && f.ty == FieldType::String => {}
+            _ => {
+                return Err(SpecError::Invalid {
+                    file,
+                    place: "roles.success_id".into(),
+                    reason: format!(
+                        "{:?} must be a text response field required on success",
+                        r.success_id
+                    ),
+                });
+            }
+        }
         string_field(
             "response_message",
             &r.response_message,

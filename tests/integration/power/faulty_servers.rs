@@ -170,6 +170,24 @@ async fn the_rate_limit_burst_reaches_4299000() {
     "within_expected_timeout",
     "got an answer after"
 )]
+#[case::duplicate_on_replay(
+    Quirk::DuplicateOnReplay,
+    "business.identical_replay",
+    "identical_replay",
+    "identical replay answered 2009000 (Successful) cdmReferenceId"
+)]
+#[case::racy_reuse(
+    Quirk::RacyReuse,
+    "business.concurrent_reuse",
+    "reuse_is_atomic",
+    "5 of 5 pairs succeeded twice"
+)]
+#[case::stale_response_timestamp(
+    Quirk::StaleResponseTimestamp,
+    "request.valid",
+    "x_timestamp_fresh",
+    "s away"
+)]
 #[tokio::test]
 async fn a_faulty_simulator_is_caught(
     #[case] quirk: Quirk,
