@@ -86,10 +86,17 @@ impl Console {
     }
 
     fn case_line(&self, out: &mut String, c: &CaseReport) {
-        let tag = self.paint(
-            c.verdict,
-            &format!("{:<4}", c.verdict.as_str().to_uppercase()),
-        );
+        let word = match &c.known {
+            Some(k) if k.stale => "STALE".to_owned(),
+            Some(_) => "KNOWN".to_owned(),
+            None => c.verdict.as_str().to_uppercase(),
+        };
+        let verdict = match &c.known {
+            Some(k) if k.stale => Verdict::Fail,
+            Some(_) => Verdict::Warn,
+            None => c.verdict,
+        };
+        let tag = self.paint(verdict, &format!("{word:<4}"));
         match self.verbosity {
             Verbosity::Verbose => {
                 let _ = writeln!(
@@ -128,9 +135,10 @@ impl Console {
             let _ = writeln!(out);
         }
         for c in &report.cases {
+            let stale = c.known.as_ref().is_some_and(|k| k.stale);
             let shown = match self.verbosity {
-                Verbosity::Quiet => c.verdict == Verdict::Fail,
-                Verbosity::Normal => c.verdict != Verdict::Pass,
+                Verbosity::Quiet => (c.verdict == Verdict::Fail && c.known.is_none()) || stale,
+                Verbosity::Normal => c.verdict != Verdict::Pass || stale,
                 Verbosity::Verbose => true,
             };
             if shown {
@@ -170,6 +178,14 @@ impl Console {
             s.skipped,
             s.info
         );
+        if s.known + s.stale > 0 {
+            out.pop();
+            let _ = writeln!(
+                out,
+                " ({} of the failures known deviations, {} known deviations stale)",
+                s.known, s.stale
+            );
+        }
         out
     }
 }

@@ -185,7 +185,19 @@ impl Profile {
             });
             ProfileError::Parse {
                 path: shown.to_owned(),
-                reason: format!("line {line}: {}", e.message().trim_end().replace('\n', " ")),
+                reason: {
+                    let message = e.message().trim_end().replace('\n', " ");
+                    // A secret written inline: say what to write instead.
+                    let inline = ["access_token", "client_key"]
+                        .into_iter()
+                        .find(|k| message.contains(&format!("unknown field `{k}`")));
+                    match inline {
+                        Some(k) => format!(
+                            "line {line}: {k} may not be written in a profile (it would sit in a file anyone may read or commit): use {k}_env = \"VARIABLE\" or {k}_file = \"PATH\""
+                        ),
+                        None => format!("line {line}: {message}"),
+                    }
+                },
             }
         })?;
         let known = file.profile.keys().cloned().collect::<Vec<_>>().join(", ");

@@ -77,14 +77,32 @@ fn main() {
                         eprintln!("warning: {}: {}", report.id, report.message);
                         Ok(())
                     }
+                    // What the API text does not state: shown, never failed.
+                    Verdict::Info => {
+                        eprintln!("info: {}: {}", report.id, report.message);
+                        Ok(())
+                    }
                     _ => Ok(()),
                 }
             })
             .with_kind(kind)
         })
         .collect();
+    // The cases this invocation runs: libtest's filter is a substring of
+    // the name (or the whole name with --exact), --skip removes.
+    let selected = trials
+        .iter()
+        .filter(|t| {
+            let name = t.name();
+            let kept = args.filter.as_deref().is_none_or(|f| match args.exact {
+                true => name == f,
+                false => name.contains(f),
+            });
+            kept && !args.skip.iter().any(|s| name.contains(s.as_str()))
+        })
+        .count();
     eprintln!(
-        "server suite: {} cases against the {where_} ({})",
+        "server suite: {selected} of {} cases against the {where_} ({})",
         trials.len(),
         target.base_url
     );

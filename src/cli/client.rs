@@ -14,6 +14,12 @@ use crate::wire::Credentials;
 
 /// Runs `client`.
 pub(super) async fn run(contract: Arc<Contract>, args: &ClientArgs) -> Result<Outcome, CliError> {
+    if args.reports.list {
+        let scenarios = crate::certify::scenarios(&contract);
+        return Ok(super::output::list(
+            crate::runner::select(scenarios, args.reports.cases.as_deref()).unwrap_or_default(),
+        ));
+    }
     check_report_paths(&args.reports)?;
     let (c, profile) = args.credentials.merged()?;
     let c = &c;

@@ -9,6 +9,7 @@
 //! variable; flags win. `--help` never shows those variables' values.
 
 mod client;
+mod diff;
 mod output;
 mod server;
 mod simulate;
@@ -54,6 +55,17 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Certify a client: --cmd "CMD" runs a vendor's adapter; without it, the reference client
     Client(ClientArgs),
+    /// Compare two JSON reports: cases newly failing, newly passing, changed (exit 1 when NEW fails a case OLD passed)
+    Diff(DiffArgs),
+}
+
+/// `diff`.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The earlier JSON report
+    pub old: PathBuf,
+    /// The later JSON report
+    pub new: PathBuf,
 }
 
 /// `client`.
@@ -201,6 +213,9 @@ pub struct ReportArgs {
     /// Print every case and every failing check
     #[arg(long, short)]
     pub verbose: bool,
+    /// Print every case id with the row it cites, one a line (tab between), and exit
+    #[arg(long)]
+    pub list: bool,
 }
 
 impl ReportArgs {
@@ -245,6 +260,9 @@ pub struct ServerArgs {
     /// Trust any TLS certificate (a last resort; every report says so)
     #[arg(long, conflicts_with = "ca_bundle")]
     pub insecure: bool,
+    /// Known deviations: a TOML file of [[known]] entries (case, reason, ticket); listed failures do not fail the run, listed passes do
+    #[arg(long, value_name = "FILE")]
+    pub expect_failures: Option<PathBuf>,
 }
 
 /// `simulate`.
@@ -534,6 +552,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
             runtime()?.block_on(simulate::run(contract()?, cli.spec.as_deref(), args))
         }
         Command::Client(args) => runtime()?.block_on(client::run(contract()?, args)),
+        Command::Diff(args) => diff::run(args),
     }
 }
 
@@ -557,13 +576,27 @@ pub fn main() -> ExitCode {
                 let _ = e.print();
                 return ExitCode::SUCCESS;
             }
-            // One line: clap's first line, without its usage block.
+            // One line: clap's message up to its usage block, the argument it
+            // names and any "did you mean" tip included.
             let rendered = e.render().to_string();
-            let first = rendered
+            let line = rendered
                 .lines()
-                .find(|l| !l.trim().is_empty())
-                .unwrap_or("error: invalid arguments");
-            eprintln!("{first} (see 'cdm-conformance --help')");
+                .take_while(|l| !l.starts_with("Usage:"))
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .fold(String::new(), |line, part| {
+                    match (line.is_empty(), part.starts_with("tip:")) {
+                        (true, _) => part.to_owned(),
+                        (false, true) => format!("{line}; {part}"),
+                        (false, false) => format!("{line} {part}"),
+                    }
+                });
+            let line = if line.is_empty() {
+                "error: invalid arguments".to_owned()
+            } else {
+                line
+            };
+            eprintln!("{line} (see 'cdm-conformance --help')");
             return ExitCode::from(2);
         }
     };

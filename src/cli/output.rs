@@ -37,6 +37,19 @@ pub(super) fn check_report_paths(args: &ReportArgs) -> Result<(), CliError> {
     Ok(())
 }
 
+/// `--list`: every case id and the row it cites, one a line, a tab between.
+pub(super) fn list<T: crate::runner::CaseMeta>(cases: Vec<T>) -> Outcome {
+    let stdout = cases
+        .iter()
+        .map(|c| format!("{}\t{}\n", c.id(), c.spec_ref()))
+        .collect();
+    Outcome {
+        stdout,
+        stderr: String::new(),
+        code: 0,
+    }
+}
+
 /// Writes the reports asked for.
 fn write_reports(report: &Report, args: &ReportArgs) -> Result<(), CliError> {
     type Render = fn(&Report) -> String;

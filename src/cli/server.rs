@@ -98,6 +98,7 @@ pub async fn prepare(contract: Arc<Contract>, args: &ServerArgs) -> Result<Prepa
         rate: args.rate.or(profile.rate),
         ca_bundle: args.ca_bundle.clone().or(profile.ca_bundle),
         insecure: args.insecure,
+        expect_failures: args.expect_failures.clone(),
     };
     let mut options = match &args.base_url {
         Some(_) => RunOptions::staging(&contract),
@@ -156,7 +157,24 @@ pub async fn prepare(contract: Arc<Contract>, args: &ServerArgs) -> Result<Prepa
 
 /// Runs `server`.
 pub(super) async fn run(contract: Arc<Contract>, args: &ServerArgs) -> Result<Outcome, CliError> {
+    let mut catalog_options = crate::cases::CatalogOptions::default();
+    catalog_options.include_rate_limit = args.include_rate_limit;
+    if args.reports.list {
+        let cases = crate::cases::catalog(&contract, &catalog_options);
+        return Ok(super::output::list(
+            crate::runner::select(cases, args.reports.cases.as_deref()).unwrap_or_default(),
+        ));
+    }
     check_report_paths(&args.reports)?;
+    let known = args
+        .expect_failures
+        .as_deref()
+        .map(crate::report::known::KnownDeviations::load)
+        .transpose()
+        .map_err(|reason| CliError::Flag {
+            flag: "--expect-failures",
+            reason,
+        })?;
     let (_sim, target, mut options) = prepare(contract, args).await?;
     let total = crate::runner::select(
         crate::cases::catalog(&target.contract, &options.catalog),
@@ -167,5 +185,19 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ServerArgs) -> Result<Ou
     options.on_case = Some(OnCase::progress(&progress));
     let report = run_suite(&target, &options).await;
     progress.finish();
-    Ok(finish(&report?, &args.reports, ""))
+    let mut report = report?;
+    if let Some(known) = known {
+        known.apply(&mut report).map_err(|reason| CliError::Flag {
+            flag: "--expect-failures",
+            reason,
+        })?;
+        report.settings.insert(
+            "expect_failures".into(),
+            args.expect_failures
+                .as_deref()
+                .map(|p| p.display().to_string())
+                .unwrap_or_default(),
+        );
+    }
+    Ok(finish(&report, &args.reports, ""))
 }

@@ -22,6 +22,7 @@ use crate::verdict::{Finding, Verdict};
 mod causes;
 mod html;
 mod junit;
+pub mod known;
 mod markdown;
 mod scrub;
 
@@ -47,6 +48,16 @@ pub struct Summary {
     pub skipped: usize,
     /// Cases reported as info.
     pub info: usize,
+    /// Failed cases listed as known deviations (they do not fail the run).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub known: usize,
+    /// Known deviations whose case passed (each fails the run).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub stale: usize,
+}
+
+fn is_zero(n: &usize) -> bool {
+    *n == 0
 }
 
 /// An exchange as a report shows it.
@@ -125,6 +136,9 @@ pub struct CaseReport {
     pub checks: Vec<Finding>,
     /// The requests sent and what came back.
     pub exchanges: Vec<ExchangeRecord>,
+    /// The known deviation that names this case, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub known: Option<known::KnownMark>,
     /// Client certification: how the client's run ended, its output and standard error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<crate::client::ClientRun>,
@@ -213,6 +227,7 @@ impl CaseReport {
             expected_codes,
             checks: findings,
             exchanges,
+            known: None,
             client: None,
         }
     }
@@ -269,6 +284,32 @@ pub struct Harness {
     pub spec_digest: String,
 }
 
+/// The counts and the run's verdict: it fails on a failed case not listed
+/// as known, or on a known deviation that no longer fails.
+fn tally(cases: &[CaseReport]) -> (Summary, Verdict) {
+    let mut summary = Summary::default();
+    for c in cases {
+        match c.verdict {
+            Verdict::Pass => summary.passed += 1,
+            Verdict::Fail => summary.failed += 1,
+            Verdict::Warn => summary.warned += 1,
+            Verdict::Skip => summary.skipped += 1,
+            Verdict::Info => summary.info += 1,
+        }
+        match &c.known {
+            Some(k) if k.stale => summary.stale += 1,
+            Some(_) => summary.known += 1,
+            None => {}
+        }
+    }
+    let verdict = if summary.failed > summary.known || summary.stale > 0 {
+        Verdict::Fail
+    } else {
+        Verdict::Pass
+    };
+    (summary, verdict)
+}
+
 /// A whole run.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
@@ -303,24 +344,11 @@ impl Report {
         started_at: OffsetDateTime,
         duration: Duration,
     ) -> Report {
-        let mut summary = Summary::default();
-        for c in &cases {
-            match c.verdict {
-                Verdict::Pass => summary.passed += 1,
-                Verdict::Fail => summary.failed += 1,
-                Verdict::Warn => summary.warned += 1,
-                Verdict::Skip => summary.skipped += 1,
-                Verdict::Info => summary.info += 1,
-            }
-        }
+        let (summary, verdict) = tally(&cases);
         Report {
             mode: mode.to_owned(),
             target: target.to_owned(),
-            verdict: if summary.failed > 0 {
-                Verdict::Fail
-            } else {
-                Verdict::Pass
-            },
+            verdict,
             summary,
             cases,
             harness: Harness {
@@ -332,6 +360,12 @@ impl Report {
             duration_ms: duration.as_millis() as u64,
             settings: Default::default(),
         }
+    }
+
+    /// Counts the cases and sets the verdict again (after known deviations
+    /// marked them).
+    pub fn recount(&mut self) {
+        (self.summary, self.verdict) = tally(&self.cases);
     }
 
     /// The failed cases.

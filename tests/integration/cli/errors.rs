@@ -45,13 +45,13 @@ const TS: &str = "2023-09-25T17:57:35+07:00";
 )]
 #[case::unknown_flag(
     vec!["sign", "--privat-key", "x"],
-    "error: unexpected argument '--privat-key' found (see 'cdm-conformance --help')"
+    "error: unexpected argument '--privat-key' found; tip: a similar argument exists: '--private-key' (see 'cdm-conformance --help')"
 )]
 #[case::missing_flag(
     vec!["verify", "--client-key", "k"],
-    "error: the following required arguments were not provided: (see 'cdm-conformance --help')"
+    "error: the following required arguments were not provided: --public-key <PEM> --timestamp <TS> --signature <B64> (see 'cdm-conformance --help')"
 )]
-#[case::unknown_command(vec!["sing"], "error: unrecognized subcommand 'sing' (see 'cdm-conformance --help')")]
+#[case::unknown_command(vec!["sing"], "error: unrecognized subcommand 'sing'; tip: a similar subcommand exists: 'sign' (see 'cdm-conformance --help')")]
 fn bad_input_is_one_line_and_exit_2(#[case] args: Vec<&str>, #[case] stderr: &str) {
     let r = run(&args, &[]);
     assert_eq!(r.code, 2, "stdout {:?} stderr {:?}", r.stdout, r.stderr);
@@ -98,4 +98,18 @@ fn help_hides_credential_variables() {
     assert_eq!(r.code, 0);
     assert!(r.stdout.contains("CDM_PRIVATE_KEY"));
     assert!(!r.stdout.contains("secret-client-key-value"));
+}
+
+#[rstest]
+#[case::mistyped_flag(vec!["server", "--base-ur", "http://x"], "tip: a similar argument exists: '--base-url'")]
+#[case::mistyped_command(vec!["serve"], "tip: a similar subcommand exists: 'server'")]
+#[case::config_without_profile(
+    vec!["server", "--config", "x.toml"],
+    "the following required arguments were not provided: --profile <NAME>"
+)]
+fn a_usage_mistake_is_one_line_naming_the_fix(#[case] args: Vec<&str>, #[case] says: &str) {
+    let r = run(&args, &[]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
+    assert!(r.stderr.contains(says), "{}", r.stderr);
 }

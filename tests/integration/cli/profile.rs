@@ -88,7 +88,7 @@ fn a_profile_supplies_everything_flags_leave_unset() {
 #[case::no_such_profile("[profile.prod]\n", "has no [profile.staging] (it has: prod)")]
 #[case::inline_secret(
     "[profile.staging]\naccess_token = \"secret-inline\"\n",
-    "unknown field `access_token`"
+    "access_token may not be written in a profile (it would sit in a file anyone may read or commit): use access_token_env = \"VARIABLE\" or access_token_file = \"PATH\""
 )]
 #[case::variable_not_set(
     "[profile.staging]\naccess_token_env = \"CDM_TEST_UNSET_VARIABLE\"\n",

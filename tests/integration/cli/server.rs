@@ -312,3 +312,152 @@ fn a_real_endpoint_is_paced_and_gets_fresh_prefixed_references() {
     }
     assert_eq!(references.len(), 7);
 }
+
+#[test]
+fn list_prints_every_case_id_and_its_row_and_runs_nothing() {
+    let r = run(
+        &["server", "--list", "--base-url", "http://127.0.0.1:9"],
+        &[],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    let lines: Vec<&str> = r.stdout.lines().collect();
+    assert!(lines.len() >= 55, "{}", r.stdout);
+    assert!(
+        lines.contains(&"header.x_timestamp.utc_z\trequest header row 3 (X-TIMESTAMP)"),
+        "{}",
+        r.stdout
+    );
+    let subset = run(&["server", "--list", "--cases", "x_timestamp"], &[]);
+    assert!(
+        subset.stdout.lines().all(|l| l.contains("x_timestamp")),
+        "{}",
+        subset.stdout
+    );
+    let client = run(&["client", "--list"], &[]);
+    assert_eq!(client.code, 0);
+    assert!(
+        client
+            .stdout
+            .contains("code.4039015\tresponse code row 10 (4039015)"),
+        "{}",
+        client.stdout
+    );
+}
+
+#[test]
+fn known_deviations_pass_listed_failures_and_fail_stale_entries() {
+    let sim = simulate(&["--quirk", "lax-timestamp"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("known.toml");
+    let write = |text: &str| std::fs::write(&file, text).unwrap();
+    let path = file.to_str().unwrap().to_owned();
+    // Every failure of the quirk listed: the run passes, each shown as known.
+    write(
+        "[[known]]\ncase = \"header.x_timestamp.*\"\nreason = \"staging takes any timestamp until 4.2\"\nticket = \"PAY-1\"\n",
+    );
+    let r = server_against(
+        &sim,
+        &["--expect-failures", &path, "--cases", "utc_z,fraction"],
+    );
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("KNOWN  header.x_timestamp.fraction"),
+        "{}",
+        r.stdout
+    );
+    // A listed case that passes: the entry is stale, the run fails.
+    write(
+        "[[known]]\ncase = \"header.x_timestamp.missing\"\nreason = \"r\"\n\n[[known]]\ncase = \"header.x_timestamp.*\"\nreason = \"r\"\n",
+    );
+    let r = server_against(
+        &sim,
+        &[
+            "--expect-failures",
+            &path,
+            "--cases",
+            "utc_z,fraction,missing",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("STALE  header.x_timestamp.missing"),
+        "{}",
+        r.stdout
+    );
+    assert!(
+        r.stdout.contains("KNOWN  header.x_timestamp.utc_z"),
+        "{}",
+        r.stdout
+    );
+    // An unlisted failure still fails.
+    write("[[known]]\ncase = \"header.x_timestamp.utc_z\"\nreason = \"r\"\n");
+    let r = server_against(
+        &sim,
+        &["--expect-failures", &path, "--cases", "x_timestamp"],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("FAIL  header.x_timestamp.fraction"),
+        "{}",
+        r.stdout
+    );
+    // An entry naming no case is a mistake in the file.
+    write("[[known]]\ncase = \"header.x_timestmp.utc_z\"\nreason = \"r\"\n");
+    let r = server_against(
+        &sim,
+        &["--expect-failures", &path, "--cases", "x_timestamp"],
+    );
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stderr.contains("names no case of this run"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn diff_names_new_failures_and_fixes() {
+    let dir = tempfile::tempdir().unwrap();
+    let old = dir.path().join("old.json");
+    let new = dir.path().join("new.json");
+    let good = run(
+        &[
+            "server",
+            "--cases",
+            "x_timestamp",
+            "--report-json",
+            old.to_str().unwrap(),
+        ],
+        &[],
+    );
+    assert_eq!(good.code, 0, "{}", good.stderr);
+    let sim = simulate(&["--quirk", "lax-timestamp"]);
+    let bad = server_against(
+        &sim,
+        &[
+            "--cases",
+            "x_timestamp",
+            "--report-json",
+            new.to_str().unwrap(),
+        ],
+    );
+    assert_eq!(bad.code, 1);
+    let d = run(&["diff", old.to_str().unwrap(), new.to_str().unwrap()], &[]);
+    assert_eq!(d.code, 1, "{}{}", d.stdout, d.stderr);
+    assert!(
+        d.stdout
+            .contains("FAIL     header.x_timestamp.fraction (was pass)"),
+        "{}",
+        d.stdout
+    );
+    let back = run(&["diff", new.to_str().unwrap(), old.to_str().unwrap()], &[]);
+    assert_eq!(back.code, 0, "{}{}", back.stdout, back.stderr);
+    assert!(
+        back.stdout
+            .contains("fixed    header.x_timestamp.fraction (now pass)"),
+        "{}",
+        back.stdout
+    );
+    let broken = run(&["diff", "no/such.json", new.to_str().unwrap()], &[]);
+    assert_eq!(broken.code, 2);
+}
