@@ -157,8 +157,9 @@ pub async fn prepare(contract: Arc<Contract>, args: &ServerArgs) -> Result<Prepa
 
 /// Runs `server`.
 pub(super) async fn run(contract: Arc<Contract>, args: &ServerArgs) -> Result<Outcome, CliError> {
-    let mut catalog_options = crate::cases::CatalogOptions::default();
-    catalog_options.include_rate_limit = args.include_rate_limit;
+    let catalog_options = crate::cases::CatalogOptions {
+        include_rate_limit: args.include_rate_limit,
+    };
     if args.reports.list {
         let cases = crate::cases::catalog(&contract, &catalog_options);
         return Ok(super::output::list(
