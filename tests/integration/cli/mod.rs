@@ -7,6 +7,7 @@ mod profile;
 mod server;
 mod sign_verify;
 mod spec_dir;
+mod staging;
 
 use std::process::Command;
 
