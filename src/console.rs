@@ -166,9 +166,10 @@ impl Console {
         }
         let _ = writeln!(
             out,
-            "{} {}: {} cases against {} in {} ms: {} passed, {} failed, {} warned, {} skipped, {} info",
+            "{} {}{}: {} cases against {} in {} ms: {} passed, {} failed, {} warned, {} skipped, {} info",
             report.mode,
             self.paint(report.verdict, &report.verdict.as_str().to_uppercase()),
+            report.headline_note(),
             report.cases.len(),
             self.printable(&report.target),
             report.duration_ms,

@@ -58,7 +58,7 @@ impl Report {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>cdm-conformance {mode} report: {verdict}</title>
+<title>cdm-conformance {mode} report: {verdict}{note}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em; }}
 table {{ border-collapse: collapse; width: 100%; }}
@@ -71,7 +71,7 @@ pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; paddin
 </style>
 </head>
 <body>
-<h1>cdm-conformance {mode} report: <span class="{verdict}">{verdict}</span></h1>
+<h1>cdm-conformance {mode} report: <span class="{verdict}">{verdict}</span>{note}</h1>
 <table class="summary">
 <tr><th>target</th><td>{target}</td></tr>
 <tr><th>harness</th><td>{name} {version}</td></tr>
@@ -87,6 +87,7 @@ pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; paddin
 </html>
 "#,
             mode = esc(&self.mode),
+            note = self.headline_note(),
             verdict = self.verdict,
             target = esc(&self.target),
             name = self.harness.name,

@@ -12,10 +12,11 @@ impl Report {
         }
         let s = &self.summary;
         let mut out = format!(
-            "## cdm-conformance {}: {}\n\n**target** `{}` · **harness** {} {} · **specs/** `{}`\n\n\
+            "## cdm-conformance {}: {}{}\n\n**target** `{}` · **harness** {} {} · **specs/** `{}`\n\n\
              | passed | failed | warned | skipped | info |\n|---|---|---|---|---|\n| {} | {} | {} | {} | {} |\n",
             self.mode,
             self.verdict.as_str().to_uppercase(),
+            self.headline_note(),
             cell(&self.target),
             self.harness.name,
             self.harness.version,

@@ -362,6 +362,15 @@ impl Report {
         }
     }
 
+    /// The headline's qualifier: what makes this verdict weaker than it
+    /// reads (TLS not verified), or nothing.
+    pub fn headline_note(&self) -> &'static str {
+        match self.settings.get("tls") {
+            Some(t) if t.starts_with("INSECURE") => " (INSECURE TLS: any certificate trusted)",
+            _ => "",
+        }
+    }
+
     /// Counts the cases and sets the verdict again (after known deviations
     /// marked them).
     pub fn recount(&mut self) {

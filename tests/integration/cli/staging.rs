@@ -98,10 +98,20 @@ fn a_slow_run_against_a_strict_clock_passes_every_request_signed_on_the_wire() {
     let s = staging(&["--skew", "20"]);
     let (r, took) = server(
         &s,
-        &["--rate", "1", "--concurrency", "1", "--cases", "header.,request.valid"],
+        &[
+            "--rate",
+            "1",
+            "--concurrency",
+            "1",
+            "--cases",
+            "header.,request.valid",
+        ],
     );
     assert_eq!(r.code, 0, "{:#?}\n{}", not_passing(&r), r.stderr);
-    assert!(took > Duration::from_secs(20), "the run took {took:?}: not paced");
+    assert!(
+        took > Duration::from_secs(20),
+        "the run took {took:?}: not paced"
+    );
 }
 
 #[test]
@@ -123,7 +133,10 @@ fn header_names_go_out_as_printed_and_lower_case_is_probed() {
         .lines()
         .find(|l| l.starts_with("FAIL  request.lowercase_header_names"))
         .expect("the lower-case probe fails on a case-sensitive server");
-    assert!(line.contains("the names' case is the only difference"), "{line}");
+    assert!(
+        line.contains("the names' case is the only difference"),
+        "{line}"
+    );
 }
 
 fn openssl(args: &[&str]) {
@@ -141,9 +154,21 @@ fn openssl(args: &[&str]) {
 fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
     let (cert, key) = (dir.join("cert.pem"), dir.join("key.pem"));
     openssl(&[
-        "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=staging.test",
-        "-addext", "subjectAltName=IP:127.0.0.1",
-        "-keyout", key.to_str().unwrap(), "-out", cert.to_str().unwrap(),
+        "req",
+        "-x509",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-days",
+        "2",
+        "-subj",
+        "/CN=staging.test",
+        "-addext",
+        "subjectAltName=IP:127.0.0.1",
+        "-keyout",
+        key.to_str().unwrap(),
+        "-out",
+        cert.to_str().unwrap(),
     ]);
     (cert, key)
 }
@@ -152,7 +177,12 @@ fn self_signed(dir: &Path) -> (PathBuf, PathBuf) {
 fn a_self_signed_staging_certificate_is_named_then_pinned() {
     let dir = tempfile::tempdir().unwrap();
     let (cert, key) = self_signed(dir.path());
-    let s = staging(&["--tls-cert", cert.to_str().unwrap(), "--tls-key", key.to_str().unwrap()]);
+    let s = staging(&[
+        "--tls-cert",
+        cert.to_str().unwrap(),
+        "--tls-key",
+        key.to_str().unwrap(),
+    ]);
     assert!(s.base_url.starts_with("https://"), "{}", s.base_url);
     // Untrusted: one line, what to try, no case run.
     let (r, _) = server(&s, &[]);
@@ -161,17 +191,40 @@ fn a_self_signed_staging_certificate_is_named_then_pinned() {
     assert!(r.stderr.contains("TLS with"), "{}", r.stderr);
     assert!(r.stderr.contains("--ca-bundle"), "{}", r.stderr);
     // The tester trusts this very certificate: pinned, the suite runs.
-    let (r, _) = server(&s, &["--ca-bundle", cert.to_str().unwrap(), "--cases", "request.valid"]);
+    let (r, _) = server(
+        &s,
+        &[
+            "--ca-bundle",
+            cert.to_str().unwrap(),
+            "--cases",
+            "request.valid",
+        ],
+    );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     // --insecure: runs, and the report says so.
     let json = dir.path().join("r.json");
     let (r, _) = server(
         &s,
-        &["--insecure", "--cases", "request.valid", "--report-json", json.to_str().unwrap()],
+        &[
+            "--insecure",
+            "--cases",
+            "request.valid",
+            "--report-json",
+            json.to_str().unwrap(),
+        ],
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     let report = std::fs::read_to_string(&json).unwrap();
-    assert!(report.contains("INSECURE: any certificate (--insecure)"), "{report}");
+    assert!(
+        report.contains("INSECURE: any certificate (--insecure)"),
+        "{report}"
+    );
+    assert!(
+        r.stdout
+            .contains("PASS (INSECURE TLS: any certificate trusted)"),
+        "{}",
+        r.stdout
+    );
 }
 
 #[rstest::rstest]
@@ -196,7 +249,11 @@ fn a_wrong_base_path_is_named_not_blamed_on_the_server() {
     let (r, _) = server(&s, &["--base-url", &without_prefix]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
     assert!(r.stderr.contains("HTTP 404"), "{}", r.stderr);
-    assert!(r.stderr.contains("check the base URL and its path prefix"), "{}", r.stderr);
+    assert!(
+        r.stderr.contains("check the base URL and its path prefix"),
+        "{}",
+        r.stderr
+    );
     // With the prefix, the same server passes.
     let (r, _) = server(&s, &["--cases", "request.valid"]);
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
