@@ -16,9 +16,13 @@ use crate::wire::Credentials;
 pub(super) async fn run(contract: Arc<Contract>, args: &ClientArgs) -> Result<Outcome, CliError> {
     if args.reports.list {
         let scenarios = crate::certify::scenarios(&contract);
-        return Ok(super::output::list(
-            crate::runner::select(scenarios, args.reports.cases.as_deref()).unwrap_or_default(),
-        ));
+        let pattern = args.reports.cases.as_deref();
+        let scenarios = crate::runner::select(scenarios, pattern).ok_or_else(|| {
+            crate::certify::CertifyError::NoCases {
+                pattern: pattern.unwrap_or_default().to_owned(),
+            }
+        })?;
+        return Ok(super::output::list(scenarios));
     }
     check_report_paths(&args.reports)?;
     let (c, profile) = args.credentials.merged()?;

@@ -260,6 +260,9 @@ pub struct ServerArgs {
     /// Trust any TLS certificate (a last resort; every report says so)
     #[arg(long, conflicts_with = "ca_bundle")]
     pub insecure: bool,
+    /// Judge every case even when the first request points at the setup (a refused key, an unknown merchant, a wrong path, no answer)
+    #[arg(long)]
+    pub no_preflight: bool,
     /// Known deviations: a TOML file of [[known]] entries (case, reason, ticket); listed failures do not fail the run, listed passes do
     #[arg(long, value_name = "FILE")]
     pub expect_failures: Option<PathBuf>,

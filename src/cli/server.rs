@@ -99,6 +99,7 @@ pub async fn prepare(contract: Arc<Contract>, args: &ServerArgs) -> Result<Prepa
         ca_bundle: args.ca_bundle.clone().or(profile.ca_bundle),
         insecure: args.insecure,
         expect_failures: args.expect_failures.clone(),
+        no_preflight: args.no_preflight,
     };
     let mut options = match &args.base_url {
         Some(_) => RunOptions::staging(&contract),
@@ -107,6 +108,7 @@ pub async fn prepare(contract: Arc<Contract>, args: &ServerArgs) -> Result<Prepa
     options.cases = args.reports.cases.clone();
     options.catalog.include_rate_limit = args.include_rate_limit;
     options.burst = args.burst;
+    options.preflight = !args.no_preflight;
     options.trust = match (&args.ca_bundle, args.insecure) {
         (_, true) => crate::transport::Trust::Insecure,
         (Some(path), false) => crate::transport::Trust::Bundle(path.clone()),
@@ -162,9 +164,13 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ServerArgs) -> Result<Ou
     };
     if args.reports.list {
         let cases = crate::cases::catalog(&contract, &catalog_options);
-        return Ok(super::output::list(
-            crate::runner::select(cases, args.reports.cases.as_deref()).unwrap_or_default(),
-        ));
+        let pattern = args.reports.cases.as_deref();
+        let cases = crate::runner::select(cases, pattern).ok_or_else(|| {
+            crate::runner::RunError::NoCases {
+                pattern: pattern.unwrap_or_default().to_owned(),
+            }
+        })?;
+        return Ok(super::output::list(cases));
     }
     check_report_paths(&args.reports)?;
     let known = args
@@ -176,6 +182,16 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ServerArgs) -> Result<Ou
             flag: "--expect-failures",
             reason,
         })?;
+    if let Some(known) = &known {
+        let ids: Vec<String> = crate::cases::catalog(&contract, &catalog_options)
+            .into_iter()
+            .map(|c| c.id)
+            .collect();
+        known.check(&ids).map_err(|reason| CliError::Flag {
+            flag: "--expect-failures",
+            reason,
+        })?;
+    }
     let (_sim, target, mut options) = prepare(contract, args).await?;
     let total = crate::runner::select(
         crate::cases::catalog(&target.contract, &options.catalog),
@@ -188,10 +204,7 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ServerArgs) -> Result<Ou
     progress.finish();
     let mut report = report?;
     if let Some(known) = known {
-        known.apply(&mut report).map_err(|reason| CliError::Flag {
-            flag: "--expect-failures",
-            reason,
-        })?;
+        known.apply(&mut report);
         report.settings.insert(
             "expect_failures".into(),
             args.expect_failures

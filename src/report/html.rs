@@ -46,7 +46,7 @@ impl Report {
             }
             rows.push_str(&format!(
                 "<tr class=\"{v}\"><td class=\"verdict\">{v}</td><td><code>{id}</code></td><td>{spec_ref}</td><td>{message}<details><summary>exchanges</summary>{exchanges}</details></td><td>{ms}</td></tr>\n",
-                v = c.verdict,
+                v = c.shown_verdict(),
                 id = esc(&c.id),
                 spec_ref = esc(&c.spec_ref.to_string()),
                 message = esc(&c.message),
@@ -67,6 +67,8 @@ tr.fail td.verdict {{ background: #f8d0d0; }}
 tr.warn td.verdict {{ background: #fbeec0; }}
 tr.pass td.verdict {{ background: #d4f0d4; }}
 tr.info td.verdict {{ background: #dde8f8; }}
+tr.known td.verdict {{ background: #fbeec0; }}
+tr.stale td.verdict {{ background: #f8d0d0; }}
 pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; padding: 4px; }}
 </style>
 </head>

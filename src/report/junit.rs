@@ -17,21 +17,45 @@ impl Report {
             suite.set_system_out(format!("root causes:\n{}", lines.join("\n")));
         }
         for c in &self.cases {
-            let status = match c.verdict {
-                Verdict::Fail => {
+            let status = match (&c.known, c.verdict) {
+                (Some(k), _) if k.stale => {
+                    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+                    s.set_message(format!(
+                        "stale known deviation: the case passes, remove its entry ({})",
+                        k.entry.reason
+                    ));
+                    s
+                }
+                (Some(_), _) => TestCaseStatus::success(),
+                (None, Verdict::Fail) => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
                     s.set_message(c.message.as_str());
                     s.set_description(format!("{}\n{}", c.spec_ref, c.message));
                     s
                 }
-                Verdict::Skip => TestCaseStatus::skipped(),
-                _ => TestCaseStatus::success(),
+                (None, Verdict::Skip) => TestCaseStatus::skipped(),
+                (None, _) => TestCaseStatus::success(),
             };
             let mut tc = TestCase::new(c.id.as_str(), status);
             tc.set_classname(format!("{}.{}", self.harness.name, self.mode));
             tc.set_time(Duration::from_millis(c.duration_ms));
-            if matches!(c.verdict, Verdict::Warn | Verdict::Info | Verdict::Pass) {
-                tc.set_system_out(format!("{}: {} ({})", c.verdict, c.message, c.spec_ref));
+            match &c.known {
+                Some(k) if !k.stale => {
+                    tc.set_system_out(format!(
+                        "known deviation ({}{}): {} ({})",
+                        k.entry.reason,
+                        k.entry
+                            .ticket
+                            .as_deref()
+                            .map_or(String::new(), |t| format!(", {t}")),
+                        c.message,
+                        c.spec_ref
+                    ));
+                }
+                _ if matches!(c.verdict, Verdict::Warn | Verdict::Info | Verdict::Pass) => {
+                    tc.set_system_out(format!("{}: {} ({})", c.verdict, c.message, c.spec_ref));
+                }
+                _ => {}
             }
             suite.add_test_case(tc);
         }

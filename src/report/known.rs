@@ -97,26 +97,43 @@ impl KnownDeviations {
         Ok(KnownDeviations(file.known))
     }
 
-    /// Marks the report's cases; an entry that names no case of the run is
-    /// an error (a typo, or a case that no longer exists).
-    pub fn apply(&self, report: &mut Report) -> Result<(), String> {
-        for entry in &self.0 {
-            if !report.cases.iter().any(|c| matches(&entry.case, &c.id)) {
-                return Err(format!(
-                    "--expect-failures: case {:?} names no case of this run",
-                    entry.case
-                ));
-            }
+    /// Refuses, before a run, an entry that names no case of the suite (a
+    /// typo, or a case that no longer exists).
+    pub fn check(&self, ids: &[String]) -> Result<(), String> {
+        match self
+            .0
+            .iter()
+            .find(|k| !ids.iter().any(|id| matches(&k.case, id)))
+        {
+            Some(k) => Err(format!("case {:?} names no case of the suite", k.case)),
+            None => Ok(()),
         }
-        for case in &mut report.cases {
-            if let Some(entry) = self.0.iter().find(|k| matches(&k.case, &case.id)) {
-                case.known = Some(KnownMark {
-                    entry: entry.clone(),
-                    stale: case.verdict != Verdict::Fail,
-                });
+    }
+
+    /// Marks the report's cases. A failed case an entry names is known. An
+    /// entry none of whose cases failed is stale: its cases are marked so,
+    /// and fail the run. Entries naming no case of this run (a `--cases`
+    /// subset) are left aside.
+    pub fn apply(&self, report: &mut Report) {
+        for entry in &self.0 {
+            let named = |id: &str| matches(&entry.case, id);
+            let any_failed = report
+                .cases
+                .iter()
+                .any(|c| named(&c.id) && c.verdict == Verdict::Fail);
+            for case in report.cases.iter_mut().filter(|c| named(&c.id)) {
+                if case.known.is_some() {
+                    continue;
+                }
+                let failed = case.verdict == Verdict::Fail;
+                if failed || !any_failed {
+                    case.known = Some(KnownMark {
+                        entry: entry.clone(),
+                        stale: !failed,
+                    });
+                }
             }
         }
         report.recount();
-        Ok(())
     }
 }

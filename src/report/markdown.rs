@@ -39,9 +39,24 @@ impl Report {
                 ));
             }
         }
-        for (verdict, title) in [(Verdict::Fail, "Failed"), (Verdict::Warn, "Warnings")] {
-            let rows: Vec<&CaseReport> =
-                self.cases.iter().filter(|c| c.verdict == verdict).collect();
+        type Keep = fn(&CaseReport) -> bool;
+        let sections: [(&str, Keep); 4] = [
+            ("Failed", |c| {
+                c.verdict == Verdict::Fail && c.known.is_none()
+            }),
+            (
+                "Stale known deviations (the case passes: remove the entry)",
+                |c| c.known.as_ref().is_some_and(|k| k.stale),
+            ),
+            ("Known deviations", |c| {
+                c.known.as_ref().is_some_and(|k| !k.stale)
+            }),
+            ("Warnings", |c| {
+                c.verdict == Verdict::Warn && c.known.is_none()
+            }),
+        ];
+        for (title, keep) in sections {
+            let rows: Vec<&CaseReport> = self.cases.iter().filter(|c| keep(c)).collect();
             if rows.is_empty() {
                 continue;
             }
@@ -62,7 +77,7 @@ impl Report {
             out.push_str(&format!(
                 "| `{}` | {} | {} | {} |\n",
                 cell(&c.id),
-                c.verdict,
+                c.shown_verdict(),
                 cell(&c.spec_ref.to_string()),
                 c.duration_ms
             ));

@@ -267,6 +267,16 @@ impl CaseReport {
         }
     }
 
+    /// The verdict as reports show it: `known` or `stale` where a known
+    /// deviation names the case.
+    pub fn shown_verdict(&self) -> &'static str {
+        match &self.known {
+            Some(k) if k.stale => "stale",
+            Some(_) => "known",
+            None => self.verdict.as_str(),
+        }
+    }
+
     /// Whether every exchange failed to connect.
     pub fn unreachable(&self) -> bool {
         !self.exchanges.is_empty() && self.exchanges.iter().all(|e| e.connect_failed)
@@ -329,6 +339,9 @@ pub struct Report {
     pub started_at: String,
     /// Wall time of the run.
     pub duration_ms: u64,
+    /// Failing findings shared by several cases, the most cases first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub root_causes: Vec<Cause>,
     /// The settings the verdicts were given under (key, deadline, pacing,
     /// case filter...): a report must be readable on its own.
     pub settings: std::collections::BTreeMap<String, String>,
@@ -345,7 +358,7 @@ impl Report {
         duration: Duration,
     ) -> Report {
         let (summary, verdict) = tally(&cases);
-        Report {
+        let mut report = Report {
             mode: mode.to_owned(),
             target: target.to_owned(),
             verdict,
@@ -358,8 +371,11 @@ impl Report {
             },
             started_at: started_at.format(&Rfc3339).unwrap_or_default(),
             duration_ms: duration.as_millis() as u64,
+            root_causes: vec![],
             settings: Default::default(),
-        }
+        };
+        report.root_causes = report.causes();
+        report
     }
 
     /// The headline's qualifier: what makes this verdict weaker than it
@@ -375,6 +391,7 @@ impl Report {
     /// marked them).
     pub fn recount(&mut self) {
         (self.summary, self.verdict) = tally(&self.cases);
+        self.root_causes = self.causes();
     }
 
     /// The failed cases.

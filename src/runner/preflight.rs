@@ -1,16 +1,18 @@
 //! One valid request before the suite: setup mistakes are the operator's,
 //! never the server's.
 //!
-//! When the answer points at the setup (the key pair, client key or token;
-//! the merchant; the base URL or path; TLS; the address), the run stops
-//! before any case with one line naming the likely cause. Any other answer,
-//! a malformed or unexpected one included, is the server's to answer for:
-//! the suite runs and judges it.
+//! When the answer points at the setup (the key pair, client key, partner
+//! id, token or clock; the merchant; the base URL or path; TLS; the
+//! address), the run stops before any case with one line naming the likely
+//! cause. No complete answer within the timeout stops it too: a server that
+//! is down or drips its answer has nothing to judge, and every case would
+//! wait the timeout. Any other answer, a malformed or unexpected one
+//! included (a 5xx page too), is the server's to answer for: the suite runs
+//! and judges it. `--no-preflight` judges every case regardless.
 
 use super::suite::Target;
 use crate::rules::response::parse_response;
-use crate::transport::{Exchange, Transport, TransportError};
-use crate::wire::{SignedRequest, Timestamp};
+use crate::transport::{Exchange, TransportError};
 
 /// Why the run cannot be made: the operator's setup, named.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -26,7 +28,7 @@ pub enum SetupError {
     },
     /// No answer within the HTTP timeout.
     #[error(
-        "no answer from {target} within {after_ms} ms: the server is down, or holds its answer; check the address in --base-url"
+        "no complete answer from {target} within {after_ms} ms: the server is down, overloaded or holds its answer, so no case can be judged (check the address in --base-url; --no-preflight runs every case regardless)"
     )]
     NoAnswer {
         /// The base URL.
@@ -56,7 +58,7 @@ pub enum SetupError {
     },
     /// The credentials or key were refused.
     #[error(
-        "the server refused the credentials: {answer}; check the key pair (--private-key must be the partner key whose public half the server holds), the client key (the signed text is {signed}, the timestamp exactly as sent) and the access token"
+        "the server refused the credentials: {answer}; check the key pair (--private-key must be the partner key whose public half the server holds), the client key (the signed text is {signed}, the timestamp exactly as sent), --partner-id, the access token, and this machine's clock (the timestamp is now in Jakarta time)"
     )]
     Credentials {
         /// The code and message.
@@ -110,7 +112,15 @@ pub fn judge(target: &Target, exchange: &Exchange) -> Result<(), SetupError> {
     };
     let parsed = parse_response(spec, received);
     let code = parsed.as_ref().ok().and_then(|p| p.code);
-    let answer = || crate::rules::response::code_and_message(spec, &parsed);
+    // The server's words, with the token it may echo shortened.
+    let token = &target.credentials.access_token;
+    let answer = || {
+        let text = crate::rules::response::code_and_message(spec, &parsed);
+        match token.len() >= 4 {
+            true => text.replace(token.as_str(), &crate::redact::token(token)),
+            false => text,
+        }
+    };
     let refusals = &spec.interpretations.simulator;
     match code {
         Some(c) if c == refusals.unauthorized || c == refusals.invalid_token => {
@@ -135,7 +145,9 @@ pub fn judge(target: &Target, exchange: &Exchange) -> Result<(), SetupError> {
         .header("content-type")
         .unwrap_or_default()
         .to_ascii_lowercase();
-    let page = content_type.starts_with("text/html") && parsed.is_err();
+    // A web page where the API should be (a gateway's or a portal's); a 5xx
+    // page is the server's own failure, judged by the suite.
+    let page = content_type.starts_with("text/html") && parsed.is_err() && received.status < 500;
     if matches!(received.status, 404 | 405) || page {
         let what = if page { ", a web page" } else { "" };
         return Err(SetupError::Path {
@@ -145,24 +157,4 @@ pub fn judge(target: &Target, exchange: &Exchange) -> Result<(), SetupError> {
         });
     }
     Ok(())
-}
-
-/// Sends one valid request, signed now, with `reference` as its key.
-pub async fn preflight(
-    target: &Target,
-    transport: &Transport,
-    reference: &str,
-) -> (Exchange, Result<(), SetupError>) {
-    let contract = &target.contract;
-    let body = contract.sample_body(reference, &target.credentials.merchant_id);
-    let request = SignedRequest::build(
-        contract,
-        &target.credentials,
-        &target.key,
-        &body,
-        &Timestamp::now(),
-    );
-    let exchange = transport.send(&target.base_url, &request).await;
-    let verdict = judge(target, &exchange);
-    (exchange, verdict)
 }

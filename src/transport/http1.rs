@@ -117,7 +117,17 @@ fn proxy_for(target: &Endpoint) -> Option<url::Url> {
     } else {
         format!("http://{raw}")
     };
-    url::Url::parse(&raw).ok().filter(|u| u.scheme() == "http")
+    url::Url::parse(&raw).ok()
+}
+
+/// A proxy as messages show it: scheme, host and port, never a password.
+fn shown(proxy: &url::Url) -> String {
+    format!(
+        "{}://{}:{}",
+        proxy.scheme(),
+        proxy.host_str().unwrap_or_default(),
+        proxy.port_or_known_default().unwrap_or(0)
+    )
 }
 
 async fn connect(endpoint: &Endpoint) -> Result<TcpStream, TransportError> {
@@ -169,7 +179,11 @@ async fn read_head(
                 let head: String = String::from_utf8_lossy(&buf[..buf.len().min(60)])
                     .chars()
                     .collect();
-                return Err(broken(format!("the answer is not HTTP ({e}): {head:?}")));
+                return Err(broken(if buf.starts_with(b"HTTP/") {
+                    format!("a malformed HTTP answer ({e}): {head:?}")
+                } else {
+                    format!("the answer is not HTTP ({e}): {head:?}")
+                }));
             }
         }
         if buf.len() >= HEAD_CAP {
@@ -256,6 +270,9 @@ async fn read_body(
             }
             if !fill(io, &mut buf, end.saturating_add(2)).await? {
                 return Err(broken("the chunked body ended in the middle of a chunk"));
+            }
+            if &buf[end..end + 2] != b"\r\n" {
+                return Err(broken("a chunk not followed by CRLF"));
             }
             body.extend_from_slice(&buf[start..end]);
             buf.drain(..end + 2);
@@ -347,24 +364,52 @@ async fn open(
             false => (stream, None),
         });
     };
+    if proxy_url.scheme() != "http" {
+        return Err(TransportError::Connect {
+            reason: format!(
+                "the proxy {} from the environment is not an http:// proxy, the only kind supported (set NO_PROXY for this host to go direct)",
+                shown(&proxy_url)
+            ),
+        });
+    }
     let via = Endpoint::of(&proxy_url)?;
     let mut stream = connect(&via).await?;
     if !endpoint.https {
         return Ok((Box::new(stream), Some(proxy_url)));
     }
-    let authority = format!("{}:{}", endpoint.host, endpoint.port);
-    let connect = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n\r\n");
+    let host = match endpoint.host.contains(':') {
+        true => format!("[{}]", endpoint.host),
+        false => endpoint.host.clone(),
+    };
+    let authority = format!("{host}:{}", endpoint.port);
+    let mut connect = format!("CONNECT {authority} HTTP/1.1\r\nHost: {authority}\r\n");
+    if !proxy_url.username().is_empty() {
+        use base64::Engine as _;
+        let user = format!(
+            "{}:{}",
+            proxy_url.username(),
+            proxy_url.password().unwrap_or_default()
+        );
+        connect.push_str(&format!(
+            "Proxy-Authorization: Basic {}\r\n",
+            base64::engine::general_purpose::STANDARD.encode(user)
+        ));
+    }
+    connect.push_str("\r\n");
     stream
         .write_all(connect.as_bytes())
         .await
         .map_err(|e| TransportError::Connect {
-            reason: format!("proxy {proxy_url}: {}", io_reason(&e)),
+            reason: format!("proxy {}: {}", shown(&proxy_url), io_reason(&e)),
         })?;
     let mut buf = Vec::new();
     let (status, _, _) = read_head(&mut stream, &mut buf).await?;
     if !(200..300).contains(&status) {
         return Err(TransportError::Connect {
-            reason: format!("proxy {proxy_url} refused CONNECT {authority}: HTTP {status}"),
+            reason: format!(
+                "proxy {} refused CONNECT {authority}: HTTP {status}",
+                shown(&proxy_url)
+            ),
         });
     }
     Ok((tls(config, Box::new(stream), endpoint).await?, None))
@@ -399,7 +444,12 @@ pub(super) async fn exchange(
         let (status, headers, len) = read_head(&mut io, &mut buf).await?;
         buf.drain(..len);
         // Interim answers (100 Continue...) precede the real one.
-        if (100..200).contains(&status) && status != 101 {
+        if status == 101 {
+            return Err(broken(
+                "HTTP 101: the server switched protocols instead of answering",
+            ));
+        }
+        if (100..200).contains(&status) {
             continue;
         }
         let no_body = request.method.eq_ignore_ascii_case("HEAD") || status == 204 || status == 304;

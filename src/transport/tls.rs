@@ -5,12 +5,11 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, verify_tls12_signature, verify_tls13_signature};
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
-use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 
 use super::ClientError;
 
@@ -20,8 +19,8 @@ pub enum Trust {
     /// The system's roots.
     #[default]
     System,
-    /// The certificates of this PEM bundle: CAs, and server certificates
-    /// pinned as they are (a self-signed staging certificate).
+    /// The system's roots and the certificates of this PEM bundle: as CAs,
+    /// and each pinned as it is (a self-signed staging certificate).
     Bundle(std::path::PathBuf),
     /// Any certificate (handshake signatures are still checked).
     Insecure,
@@ -51,7 +50,7 @@ fn provider() -> Arc<CryptoProvider> {
 /// certificate by `accept`.
 #[derive(Debug)]
 struct Verifier {
-    inner: Option<Arc<WebPkiServerVerifier>>,
+    inner: Option<Arc<dyn ServerCertVerifier>>,
     pinned: Vec<CertificateDer<'static>>,
     insecure: bool,
     provider: Arc<CryptoProvider>,
@@ -143,16 +142,16 @@ pub fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, ClientError> {
             if certs.is_empty() {
                 return Err(bundle_error(path, "no PEM certificate in the file"));
             }
-            let mut roots = RootCertStore::empty();
-            let (added, _) = roots.add_parsable_certificates(certs.iter().cloned());
-            let inner = match added {
-                0 => None,
-                _ => Some(
-                    WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
-                        .build()
-                        .map_err(|e| bundle_error(path, e.to_string()))?,
-                ),
-            };
+            // The system's roots and the bundle's certificates as CAs; any
+            // certificate of the bundle is also pinned as it is.
+            let inner: Arc<dyn ServerCertVerifier> = Arc::new(
+                rustls_platform_verifier::Verifier::new_with_extra_roots(
+                    certs.iter().cloned(),
+                    provider.clone(),
+                )
+                .map_err(|e| bundle_error(path, e.to_string()))?,
+            );
+            let inner = Some(inner);
             ClientConfig::builder_with_provider(provider.clone())
                 .with_safe_default_protocol_versions()
                 .map_err(|e| ClientError::Build(e.to_string()))?

@@ -190,6 +190,12 @@ fn a_self_signed_staging_certificate_is_named_then_pinned() {
     assert_eq!(r.stderr.lines().count(), 1, "{}", r.stderr);
     assert!(r.stderr.contains("TLS with"), "{}", r.stderr);
     assert!(r.stderr.contains("--ca-bundle"), "{}", r.stderr);
+    // Another self-signed certificate pinned: this server's is still refused.
+    let other = tempfile::tempdir().unwrap();
+    let (other_cert, _) = self_signed(other.path());
+    let (r, _) = server(&s, &["--ca-bundle", other_cert.to_str().unwrap()]);
+    assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
+    assert!(r.stderr.contains("TLS with"), "{}", r.stderr);
     // The tester trusts this very certificate: pinned, the suite runs.
     let (r, _) = server(
         &s,
@@ -264,6 +270,24 @@ fn a_dripping_server_ends_the_run_within_a_minute() {
     let s = staging(&["--drip"]);
     let (r, took) = server(&s, &[]);
     assert_eq!(r.code, 2, "{}{}", r.stdout, r.stderr);
-    assert!(r.stderr.contains("no answer from"), "{}", r.stderr);
+    assert!(r.stderr.contains("no complete answer from"), "{}", r.stderr);
     assert!(took < Duration::from_secs(60), "{took:?}");
+}
+
+#[test]
+fn no_preflight_judges_every_case_even_on_a_setup_mistake() {
+    let s = staging(&[]);
+    let (r, _) = server(
+        &s,
+        &[
+            "--merchant-id",
+            "MERCHANT-NOT-AT-STAGING",
+            "--no-preflight",
+            "--cases",
+            "request.valid",
+        ],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("FAIL  request.valid"), "{}", r.stdout);
+    assert!(r.stdout.contains("4049008"), "{}", r.stdout);
 }

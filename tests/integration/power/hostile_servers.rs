@@ -129,7 +129,7 @@ async fn suite_against(url: String) -> Report {
 /// answer cannot be the API's, a run where it is the server's to judge.
 #[rstest]
 #[case::not_http(Hostile::NotHttp, Some("not this API"))]
-#[case::trickled_body(Hostile::TrickledBody, Some("no answer from"))]
+#[case::trickled_body(Hostile::TrickledBody, Some("no complete answer from"))]
 #[case::closes_at_once(Hostile::ClosesAtOnce, None)]
 #[case::huge_body(Hostile::HugeBody, None)]
 #[case::deeply_nested_json(Hostile::DeeplyNestedJson, None)]
