@@ -189,19 +189,14 @@ async fn read_head(
         if buf.len() >= HEAD_CAP {
             return Err(broken(format!("a response head over {HEAD_CAP} bytes")));
         }
-        let mut chunk = [0u8; 8192];
-        let n = io
-            .read(&mut chunk)
-            .await
-            .map_err(|e| broken(io_reason(&e)))?;
-        if n == 0 {
+        let had = buf.len();
+        if !fill(io, buf, had + 1).await? {
             return Err(broken(if buf.is_empty() {
                 "the connection closed without an answer".to_owned()
             } else {
                 "the connection closed in the middle of the response head".to_owned()
             }));
         }
-        buf.extend_from_slice(&chunk[..n]);
     }
 }
 

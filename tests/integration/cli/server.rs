@@ -2,23 +2,16 @@
 //! process on loopback, faithful or deviating, and the suite against it.
 
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 
 use crate::cli::run;
 
 /// A `simulate` process, killed when dropped.
 struct SimProcess {
-    child: Child,
+    _child: crate::common::ChildGuard,
     banner: String,
     env: Vec<(String, String)>,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for SimProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn simulate(extra: &[&str]) -> SimProcess {
@@ -65,7 +58,7 @@ fn simulate(extra: &[&str]) -> SimProcess {
         "{banner}"
     );
     SimProcess {
-        child,
+        _child: crate::common::ChildGuard(child),
         banner,
         env,
         _dir: dir,

@@ -7,7 +7,7 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::cli::{Run, run_within};
@@ -15,16 +15,9 @@ use crate::common::{fixture, testkey};
 
 /// A staging stand-in process, killed when dropped.
 struct Staging {
-    child: Child,
+    _child: crate::common::ChildGuard,
     base_url: String,
     _dir: tempfile::TempDir,
-}
-
-impl Drop for Staging {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }
 
 fn staging(extra: &[&str]) -> Staging {
@@ -45,7 +38,7 @@ fn staging(extra: &[&str]) -> Staging {
     let state: serde_json::Value = serde_json::from_str(line.trim())
         .unwrap_or_else(|e| panic!("staging.py said {line:?}: {e}"));
     Staging {
-        child,
+        _child: crate::common::ChildGuard(child),
         base_url: state["base_url"].as_str().unwrap().to_owned(),
         _dir: dir,
     }

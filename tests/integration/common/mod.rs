@@ -61,3 +61,14 @@ pub fn required_under_ci(tool: &str) -> bool {
     }
     found
 }
+
+/// A child process killed (and reaped) when the guard drops: a server a
+/// test started never outlives it.
+pub struct ChildGuard(pub std::process::Child);
+
+impl Drop for ChildGuard {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
