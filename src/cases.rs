@@ -169,7 +169,7 @@ fn spec_ref_of(spec: &Spec, fault: &Fault, codes: &[ResponseCode]) -> SpecRef {
             .first()
             .and_then(|c| spec.response_code(c.as_str()))
             .map(|r| r.spec_ref())
-            .unwrap_or_else(|| SpecRef::item(Table::Contract, fault.kind.name())),
+            .unwrap_or_else(|| SpecRef::item(Table::Interpretation, fault.kind.name())),
     }
 }
 
@@ -232,7 +232,7 @@ pub fn catalog(contract: &Contract, options: &CatalogOptions) -> Vec<Case> {
         spec_ref: spec
             .response_code(i.simulator.inconsistent_request.as_str())
             .map(|r| r.spec_ref())
-            .unwrap_or_else(|| SpecRef::item(Table::Contract, reuse.fault.kind.name())),
+            .unwrap_or_else(|| SpecRef::item(Table::Interpretation, reuse.fault.kind.name())),
         rule: reuse.rule.clone(),
         fault: reuse.fault.clone(),
         json_type: None,

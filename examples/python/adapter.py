@@ -2,7 +2,7 @@
 """A client adapter for cdm-conformance, in Python (standard library + the openssl command).
 
 cdm-conformance runs it once per certification case, as `sh -c "python3 adapter.py"`,
-with these variables set (CONTRACT.md section 4):
+with these variables set (the README's adapter protocol):
 
   CDM_BASE_URL      post to $CDM_BASE_URL/v2.0/cdm/cdm-mpm-generate
   CDM_PARTNER_ID    X-PARTNER-ID

@@ -63,7 +63,7 @@ fn check_one(
 fn check_retries(contract: &Contract, attempts: &[&Recorded]) -> Vec<Finding> {
     let mut out = Vec::new();
     let rule = SpecRef::item(
-        Table::Contract,
+        Table::Interpretation,
         "a retry resends the same body with its own timestamp and signature",
     );
     let key = &contract.roles().idempotency_key;
@@ -198,7 +198,7 @@ pub fn judge(
             } else {
                 Verdict::Fail
             },
-            SpecRef::item(Table::Contract, "retry limits"),
+            SpecRef::item(Table::Interpretation, "retry limits"),
             format!("{want} ({})", scenario.rule),
             format!("{n} attempt{}", if n == 1 { "" } else { "s" }),
         ));

@@ -267,7 +267,7 @@ pub fn scenarios(contract: &Contract) -> Vec<Scenario> {
     extra.insert("promoCode".into(), json!("unlisted"));
     out.push(Scenario {
         id: "success.extra_field".into(),
-        spec_ref: SpecRef::item(Table::Contract, "unknown extra fields"),
+        spec_ref: SpecRef::item(Table::Interpretation, "unknown extra fields"),
         rule: format!(
             "{success} with a field the API text does not name: report success all the same"
         ),

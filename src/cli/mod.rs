@@ -1,4 +1,4 @@
-//! The `cdm-conformance` command line (CONTRACT.md section 2).
+//! The `cdm-conformance` command line (README, "Commands").
 //!
 //! Exit codes: `0` success (`verify`: the signature is valid); `1` a verdict
 //! against the input (`verify`: invalid, with the reason); `2` the command

@@ -412,7 +412,7 @@ impl Report {
         }
     }
 
-    /// The exit code CONTRACT.md section 2 gives this run: 0 or 1.
+    /// The run's exit code: 0, or 1 when it failed.
     pub fn exit_code(&self) -> u8 {
         u8::from(self.verdict == Verdict::Fail)
     }

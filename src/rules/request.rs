@@ -283,7 +283,7 @@ pub fn headers(contract: &Contract, req: &Incoming, expected: &Expected) -> Vec<
                             Breach::TimestampDrift,
                             Some(&row.name),
                             CheckId::XTimestampDrift,
-                            SpecRef::item(Table::Contract, rule),
+                            SpecRef::item(Table::Interpretation, rule),
                             format!("{} within {limit} s of the harness's clock", row.name),
                             format!("{ts} is {drift} s away"),
                         ));

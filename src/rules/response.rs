@@ -149,7 +149,7 @@ pub fn response_rules(
                         CheckId::XTimestampFresh,
                         Verdict::Fail,
                         SpecRef::item(
-                            Table::Contract,
+                            Table::Interpretation,
                             format!(
                                 "response {ts_name} within {} minutes of the harness's clock",
                                 limit / 60

@@ -1,4 +1,4 @@
-//! A PayCools simulator: the API as CONTRACT.md section 5 reads it, on wiremock.
+//! A PayCools simulator: the API as the project reads it (`specs/`), on wiremock.
 //!
 //! It checks every header (the signature with the partner's public key, the
 //! access token), the body against `specs/` and the merchant id; remembers each

@@ -1,7 +1,7 @@
-//! Deliberate deviations from the contract, for proving the harness catches them.
+//! Deliberate deviations from the API, for proving the harness catches them.
 //!
-//! A [`Quirk`] makes the simulator break exactly one rule of CONTRACT.md
-//! as the project reads it (`specs/`). The project's tests run the server suite against each and
+//! A [`Quirk`] makes the simulator break exactly one rule of the API as the
+//! project reads it (`specs/`). The project's tests run the server suite against each and
 //! assert a failing case names the fault; `simulate --quirk NAME` lets a user
 //! see the same from the command line.
 

@@ -218,7 +218,7 @@ pub struct Expectation {
 impl Expectation {
     /// Where this rule comes from.
     pub fn spec_ref(&self) -> SpecRef {
-        SpecRef::item(Table::Contract, &self.rule)
+        SpecRef::item(Table::Interpretation, &self.rule)
     }
 }
 

@@ -120,8 +120,8 @@ pub enum Table {
     ResponseBody,
     /// The response code and message table.
     ResponseCode,
-    /// A rule of CONTRACT.md section 5, where the API text is vague.
-    Contract,
+    /// A reading of the project's (`specs/interpretations.toml`), where the API text is vague.
+    Interpretation,
 }
 
 impl fmt::Display for Table {
@@ -133,7 +133,7 @@ impl fmt::Display for Table {
             Table::ResponseHeader => "response header",
             Table::ResponseBody => "response body",
             Table::ResponseCode => "response code",
-            Table::Contract => "contract §5",
+            Table::Interpretation => "interpretation",
         })
     }
 }
@@ -141,7 +141,7 @@ impl fmt::Display for Table {
 /// Where a rule comes from: a table, a row as printed, and the item it names.
 ///
 /// Renders as `request header row 3 (X-TIMESTAMP)`, `specification (Expected
-/// Timeout)` or `contract §5 (X-PARTNER-ID unknown)`.
+/// Timeout)` or `interpretation (X-PARTNER-ID unknown)`.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct SpecRef {
     /// The table.

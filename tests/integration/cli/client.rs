@@ -20,6 +20,32 @@ fn the_reference_client_passes_every_code_row() {
 }
 
 #[test]
+fn the_node_example_adapter_is_certified_and_its_flaw_named() {
+    if !crate::common::required_under_ci("node") {
+        return;
+    }
+    let r = run(&["client", "--cmd", "node examples/node/adapter.js"], &[]);
+    assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    assert!(r.stdout.contains("30 passed, 0 failed"), "{}", r.stdout);
+    let r = run(
+        &[
+            "client",
+            "--cmd",
+            "node examples/node/adapter.js",
+            "--cases",
+            "code.2009000",
+        ],
+        &[("CDM_ADAPTER_FLAW", "utc-timestamp")],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    assert!(
+        r.stdout.contains("FAIL  code.2009000  x_timestamp:"),
+        "{}",
+        r.stdout
+    );
+}
+
+#[test]
 fn the_python_example_adapter_is_certified() {
     let dir = tempfile::tempdir().unwrap();
     let json = dir.path().join("r.json");

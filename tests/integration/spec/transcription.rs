@@ -168,7 +168,7 @@ fn response_code_row(
     assert_eq!(
         spec().client_policy(&c.code),
         Some(policy),
-        "contract §5 client policy"
+        "the client policy after the interpretations' overrides"
     );
 }
 
