@@ -45,6 +45,11 @@ use crate::runner::{RunId, run_all, select};
 use crate::simulator::{SimConfig, SimError, Simulator, test_signing_key};
 use crate::wire::{Credentials, VerifyingKey};
 
+/// Client runs at once by default: enough that the scenarios which wait out
+/// timeouts (started first) bound the wall time, few enough that 30 heavy
+/// adapters (a JVM each) never start together on a small machine.
+pub const DEFAULT_JOBS: usize = 8;
+
 /// How to certify.
 #[derive(Debug, Clone)]
 pub struct CertifyOptions {
@@ -60,6 +65,8 @@ pub struct CertifyOptions {
     pub request_cap: usize,
     /// Only scenarios whose id matches (see [`crate::runner::matches`]).
     pub cases: Option<String>,
+    /// At most this many client runs at once.
+    pub jobs: usize,
     /// Called as each case finishes.
     pub on_case: Option<crate::console::OnCase>,
 }
@@ -76,6 +83,7 @@ impl CertifyOptions {
             deadline,
             request_cap: 12,
             cases: None,
+            jobs: DEFAULT_JOBS,
             on_case: None,
         }
     }
@@ -117,8 +125,7 @@ pub async fn certify(
     let run = Arc::new(RunId::new());
     let started_at = OffsetDateTime::now_utc();
     let started = Instant::now();
-    let jobs = list.len().max(1);
-    let cases = run_all(list, jobs, options.on_case.clone(), |scenario| {
+    let cases = run_all(list, options.jobs, options.on_case.clone(), |scenario| {
         let (sim, client, options, run) =
             (sim.clone(), client.clone(), options.clone(), run.clone());
         async move { run_scenario(&sim, client, &options, scenario, &run).await }
@@ -147,6 +154,9 @@ pub async fn certify(
     report
         .settings
         .insert("request_cap".into(), options.request_cap.to_string());
+    report
+        .settings
+        .insert("jobs".into(), options.jobs.to_string());
     report.settings.insert(
         "cases".into(),
         options.cases.clone().unwrap_or_else(|| "all".into()),

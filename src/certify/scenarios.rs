@@ -56,6 +56,11 @@ impl CaseMeta for Scenario {
     fn rule(&self) -> &str {
         &self.rule
     }
+
+    /// A scenario that holds answers past the timeout waits them out.
+    fn slow(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s, Step::Delay(..)))
+    }
 }
 
 fn raw_json(content_type: &str, status: u16, body: &Map<String, Value>) -> Step {

@@ -46,6 +46,7 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ClientArgs) -> Result<Ou
     }
     options.deadline = Duration::from_secs(args.deadline);
     options.request_cap = args.request_cap as usize;
+    options.jobs = args.jobs as usize;
     options.cases = args.reports.cases.clone();
     let client: Arc<dyn ClientUnderTest> = match &cmd {
         Some(cmd) => Arc::new(CommandClient::new(cmd.clone())),

@@ -86,6 +86,9 @@ pub struct ClientArgs {
     /// Requests one case may send before the client is stopped and the case fails
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u64).range(4..=1000))]
     pub request_cap: u64,
+    /// Client runs at once (the scenarios that wait out timeouts start first)
+    #[arg(long, value_name = "N", default_value_t = crate::certify::DEFAULT_JOBS as u64, value_parser = clap::value_parser!(u64).range(1..=64))]
+    pub jobs: u64,
 }
 
 /// The credentials shared by `server`, `client` and `simulate`.

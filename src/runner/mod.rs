@@ -54,6 +54,12 @@ pub trait CaseMeta {
     fn alone(&self) -> bool {
         false
     }
+    /// Whether it is known to take long (it waits out timeouts): such cases
+    /// take their slots first, so that a limit on concurrent cases costs
+    /// little wall time.
+    fn slow(&self) -> bool {
+        false
+    }
 }
 
 /// Whether a case id matches a `--cases` pattern: any of its comma-separated
@@ -168,7 +174,9 @@ where
     let (alone, together): (Vec<_>, Vec<_>) =
         cases.into_iter().enumerate().partition(|(_, c)| c.alone());
     let mut results = Vec::new();
-    for (batch, width) in [(together, jobs.max(1)), (alone, 1)] {
+    for (mut batch, width) in [(together, jobs.max(1)), (alone, 1)] {
+        // Slow cases first; results keep the cases' order all the same.
+        batch.sort_by_key(|(i, c)| (!c.slow(), *i));
         let slots = Arc::new(Semaphore::new(width));
         let mut tasks = tokio::task::JoinSet::new();
         for (i, case) in batch {

@@ -288,3 +288,26 @@ fn requests_to_a_wrong_path_are_reported() {
     assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
     assert!(r.stdout.contains("method_and_path: expected POST $CDM_BASE_URL/v2.0/cdm/cdm-mpm-generate, got in request 1, POST /case/code.4009000/v2.0/cdm/generate"), "{}", r.stdout);
 }
+
+#[test]
+fn jobs_bounds_the_adapters_running_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let log = dir.path().join("log");
+    let cmd = format!(
+        "echo start >> {0}; sleep 0.4; echo end >> {0}; echo '{{\"outcome\":\"failed\",\"responseCode\":null}}'",
+        log.display()
+    );
+    let r = run(
+        &["client", "--cmd", &cmd, "--cases", "code.4", "--jobs", "2"],
+        &[],
+    );
+    assert_eq!(r.code, 1, "{}{}", r.stdout, r.stderr);
+    let text = std::fs::read_to_string(&log).unwrap();
+    let (mut now, mut most) = (0i32, 0i32);
+    for line in text.lines() {
+        now += if line == "start" { 1 } else { -1 };
+        most = most.max(now);
+    }
+    assert_eq!(text.lines().filter(|l| *l == "start").count(), 11, "{text}");
+    assert_eq!(most, 2, "at most 2 at once, and 2 used: {text}");
+}
