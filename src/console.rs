@@ -148,6 +148,19 @@ impl Console {
         let s = &report.summary;
         if self.verbosity != Verbosity::Quiet {
             let _ = writeln!(out);
+            let _ = writeln!(
+                out,
+                "  {} {} ({}) · specs/ {} · started {}",
+                report.harness.name,
+                report.harness.version,
+                &report.harness.commit[..report.harness.commit.len().min(12)],
+                &report.specs_digest[..report.specs_digest.len().min(12)],
+                report.started_at
+            );
+            if let Some(client) = &report.client {
+                let _ = writeln!(out, "  client {}", self.printable(&client.describe()));
+            }
+            let _ = writeln!(out);
             let _ = writeln!(out, "  verdict  cases");
             for (verdict, n) in [
                 (Verdict::Pass, s.passed),
@@ -166,10 +179,9 @@ impl Console {
         }
         let _ = writeln!(
             out,
-            "{} {}{}: {} cases against {} in {} ms: {} passed, {} failed, {} warned, {} skipped, {} info",
+            "{} {}: {} cases against {} in {} ms: {} passed, {} failed, {} warned, {} skipped, {} info",
             report.mode,
-            self.paint(report.verdict, &report.verdict.as_str().to_uppercase()),
-            report.headline_note(),
+            self.paint(report.verdict, &report.headline()),
             report.cases.len(),
             self.printable(&report.target),
             report.duration_ms,

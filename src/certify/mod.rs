@@ -67,6 +67,8 @@ pub struct CertifyOptions {
     pub cases: Option<String>,
     /// At most this many client runs at once.
     pub jobs: usize,
+    /// Which client is certified (name, version, artifacts).
+    pub identity: crate::report::ClientIdentity,
     /// Called as each case finishes.
     pub on_case: Option<crate::console::OnCase>,
 }
@@ -84,6 +86,7 @@ impl CertifyOptions {
             request_cap: 12,
             cases: None,
             jobs: DEFAULT_JOBS,
+            identity: Default::default(),
             on_case: None,
         }
     }
@@ -142,6 +145,22 @@ pub async fn certify(
     report.scrub(&[&options.credentials.access_token]);
     let test_key = test_signing_key().verifying_key().fingerprint();
     let fingerprint = options.public_key.fingerprint();
+    report.complete = options.cases.is_none();
+    report.client = Some(options.identity.clone());
+    // Never a full pass from a subset or the public test key.
+    report.certification = Some(
+        match (
+            report.verdict == crate::verdict::Verdict::Fail,
+            report.complete,
+            fingerprint == test_key,
+        ) {
+            (true, ..) => "not certified",
+            (false, false, _) => "partial",
+            (false, true, true) => "trial",
+            (false, true, false) => "certified",
+        }
+        .to_owned(),
+    );
     let key = if fingerprint == test_key {
         format!("sha256:{fingerprint} (the built-in test key: a trial, not a certification)")
     } else {

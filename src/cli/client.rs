@@ -47,6 +47,7 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ClientArgs) -> Result<Ou
     options.deadline = Duration::from_secs(args.deadline);
     options.request_cap = args.request_cap as usize;
     options.jobs = args.jobs as usize;
+    options.identity = identity(args)?;
     options.cases = args.reports.cases.clone();
     let client: Arc<dyn ClientUnderTest> = match &cmd {
         Some(cmd) => Arc::new(CommandClient::new(cmd.clone())),
@@ -62,4 +63,35 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ClientArgs) -> Result<Ou
     let report = certify(client, &options).await;
     progress.finish();
     Ok(finish(&report?, &args.reports, &note))
+}
+
+/// Who is certified: the names given and each artifact's SHA-256.
+fn identity(args: &ClientArgs) -> Result<crate::report::ClientIdentity, CliError> {
+    use sha2::{Digest, Sha256};
+    let artifacts = args
+        .artifact
+        .iter()
+        .map(|path| {
+            let bytes = std::fs::read(path).map_err(|e| CliError::Flag {
+                flag: "--artifact",
+                reason: format!(
+                    "cannot read {}: {}",
+                    path.display(),
+                    crate::wire::signature::io_reason(&e)
+                ),
+            })?;
+            Ok(crate::report::Artifact {
+                path: path.display().to_string(),
+                sha256: Sha256::digest(&bytes)
+                    .iter()
+                    .map(|b| format!("{b:02x}"))
+                    .collect(),
+            })
+        })
+        .collect::<Result<_, CliError>>()?;
+    Ok(crate::report::ClientIdentity {
+        name: args.client_name.clone(),
+        version: args.client_version.clone(),
+        artifacts,
+    })
 }

@@ -86,6 +86,15 @@ pub struct ClientArgs {
     /// Requests one case may send before the client is stopped and the case fails
     #[arg(long, value_name = "N", default_value_t = 12, value_parser = clap::value_parser!(u64).range(4..=1000))]
     pub request_cap: u64,
+    /// The certified client's name, recorded in every report
+    #[arg(long, value_name = "NAME")]
+    pub client_name: Option<String>,
+    /// The certified client's version, recorded in every report
+    #[arg(long, value_name = "V")]
+    pub client_version: Option<String>,
+    /// A file of the certified client (repeatable): its SHA-256 is recorded in every report
+    #[arg(long, value_name = "PATH")]
+    pub artifact: Vec<PathBuf>,
     /// Client runs at once (the scenarios that wait out timeouts start first)
     #[arg(long, value_name = "N", default_value_t = crate::certify::DEFAULT_JOBS as u64, value_parser = clap::value_parser!(u64).range(1..=64))]
     pub jobs: u64,

@@ -58,7 +58,7 @@ impl Report {
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>cdm-conformance {mode} report: {verdict}{note}</title>
+<title>cdm-conformance {mode} report: {headline}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em; }}
 table {{ border-collapse: collapse; width: 100%; }}
@@ -73,10 +73,11 @@ pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; paddin
 </style>
 </head>
 <body>
-<h1>cdm-conformance {mode} report: <span class="{verdict}">{verdict}</span>{note}</h1>
+<h1>cdm-conformance {mode} report: <span class="{verdict}">{headline}</span></h1>
 <table class="summary">
 <tr><th>target</th><td>{target}</td></tr>
-<tr><th>harness</th><td>{name} {version}</td></tr>
+<tr><th>harness</th><td>{name} {version} (commit <code>{commit}</code>)</td></tr>
+{client}<tr><th>complete</th><td>{complete}</td></tr>
 <tr><th>specs/ digest</th><td><code>{digest}</code></td></tr>
 <tr><th>started</th><td>{started} ({duration} ms)</td></tr>
 <tr><th>cases</th><td>{passed} passed, {failed} failed, {warned} warned, {skipped} skipped, {info} info</td></tr>
@@ -89,12 +90,23 @@ pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; paddin
 </html>
 "#,
             mode = esc(&self.mode),
-            note = self.headline_note(),
+            headline = esc(&self.headline()),
             verdict = self.verdict,
             target = esc(&self.target),
             name = self.harness.name,
             version = self.harness.version,
-            digest = self.harness.spec_digest,
+            commit = self.harness.commit,
+            complete = if self.complete {
+                "yes"
+            } else {
+                "no: a subset of the cases"
+            },
+            client = self
+                .client
+                .as_ref()
+                .map(|c| format!("<tr><th>client</th><td>{}</td></tr>\n", esc(&c.describe())))
+                .unwrap_or_default(),
+            digest = self.specs_digest,
             started = esc(&self.started_at),
             duration = self.duration_ms,
             passed = s.passed,

@@ -11,6 +11,23 @@ impl Report {
         use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
         let mut report = JReport::new(self.harness.name);
         let mut suite = TestSuite::new(self.mode.as_str());
+        let identity = [
+            ("harness.version", self.harness.version.to_owned()),
+            ("harness.commit", self.harness.commit.to_owned()),
+            ("specs_digest", self.specs_digest.clone()),
+            ("started_at", self.started_at.clone()),
+            ("complete", self.complete.to_string()),
+            ("headline", self.headline()),
+        ];
+        for (k, v) in identity {
+            suite.add_property((k, v.as_str()));
+        }
+        if let Some(client) = &self.client {
+            suite.add_property(("client", client.describe().as_str()));
+        }
+        for (k, v) in &self.settings {
+            suite.add_property((format!("setting.{k}").as_str(), v.as_str()));
+        }
         let causes = self.causes();
         if !causes.is_empty() {
             let lines: Vec<String> = causes.iter().map(|c| c.line()).collect();

@@ -12,21 +12,36 @@ impl Report {
         }
         let s = &self.summary;
         let mut out = format!(
-            "## cdm-conformance {}: {}{}\n\n**target** `{}` · **harness** {} {} · **specs/** `{}`\n\n\
+            "## cdm-conformance {}: {}\n\n**target** `{}` · **harness** {} {} (`{}`) · **specs/** `{}` · **started** {} · **complete** {}\n\n\
              | passed | failed | warned | skipped | info |\n|---|---|---|---|---|\n| {} | {} | {} | {} | {} |\n",
             self.mode,
-            self.verdict.as_str().to_uppercase(),
-            self.headline_note(),
+            self.headline(),
             cell(&self.target),
             self.harness.name,
             self.harness.version,
-            &self.harness.spec_digest[..self.harness.spec_digest.len().min(12)],
+            self.harness.commit,
+            self.specs_digest,
+            self.started_at,
+            if self.complete {
+                "yes"
+            } else {
+                "no (a subset)"
+            },
             s.passed,
             s.failed,
             s.warned,
             s.skipped,
             s.info,
         );
+        if let Some(client) = &self.client {
+            out.push_str(&format!("\n**client** {}\n", cell(&client.describe())));
+        }
+        if !self.settings.is_empty() {
+            out.push_str("\n| setting | value |\n|---|---|\n");
+            for (k, v) in &self.settings {
+                out.push_str(&format!("| {} | {} |\n", cell(k), cell(v)));
+            }
+        }
         let causes = self.causes();
         if !causes.is_empty() {
             out.push_str("\n### Root causes\n\n| cases | check | finding |\n|---|---|---|\n");

@@ -27,6 +27,7 @@ mod markdown;
 mod scrub;
 
 pub use causes::Cause;
+
 use scrub::Scrubber;
 
 /// How many failing findings a case's message spells out; `checks` has all.
@@ -290,8 +291,46 @@ pub struct Harness {
     pub name: &'static str,
     /// The crate version.
     pub version: &'static str,
-    /// SHA-256 of the `specs/` the verdicts rest on.
-    pub spec_digest: String,
+    /// The git commit it was built from, or `unknown`.
+    pub commit: &'static str,
+}
+
+/// Which client was certified: what the vendor names, and the SHA-256 of
+/// each artifact given.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ClientIdentity {
+    /// The client's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Its version.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Each artifact, with its digest.
+    pub artifacts: Vec<Artifact>,
+}
+
+impl ClientIdentity {
+    /// `name version, artifacts: path (sha256 1234abcd…)`, for one line.
+    pub fn describe(&self) -> String {
+        let mut out = format!(
+            "{} {}",
+            self.name.as_deref().unwrap_or("(no --client-name)"),
+            self.version.as_deref().unwrap_or("(no --client-version)")
+        );
+        for a in &self.artifacts {
+            out.push_str(&format!(", {} (sha256 {})", a.path, a.sha256));
+        }
+        out
+    }
+}
+
+/// A file that makes up the certified client.
+#[derive(Debug, Clone, Serialize)]
+pub struct Artifact {
+    /// The path as given.
+    pub path: String,
+    /// Its SHA-256, hex.
+    pub sha256: String,
 }
 
 /// The counts and the run's verdict: it fails on a failed case not listed
@@ -333,8 +372,19 @@ pub struct Report {
     pub summary: Summary,
     /// Every case.
     pub cases: Vec<CaseReport>,
-    /// Which harness and spec.
+    /// Which harness.
     pub harness: Harness,
+    /// SHA-256 of the `specs/` the verdicts rest on.
+    pub specs_digest: String,
+    /// Whether every case of the suite ran (false for a `--cases` subset).
+    pub complete: bool,
+    /// Client certification: which client.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub client: Option<ClientIdentity>,
+    /// Client certification: `certified`, `not certified`, `partial` (a
+    /// subset) or `trial` (the built-in test key).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub certification: Option<String>,
     /// When the run began (RFC 3339, UTC).
     pub started_at: String,
     /// Wall time of the run.
@@ -367,8 +417,12 @@ impl Report {
             harness: Harness {
                 name: env!("CARGO_PKG_NAME"),
                 version: env!("CARGO_PKG_VERSION"),
-                spec_digest: spec_digest.to_owned(),
+                commit: env!("CDM_GIT_COMMIT"),
             },
+            specs_digest: spec_digest.to_owned(),
+            complete: true,
+            client: None,
+            certification: None,
             started_at: started_at.format(&Rfc3339).unwrap_or_default(),
             duration_ms: duration.as_millis() as u64,
             root_causes: vec![],
@@ -378,12 +432,29 @@ impl Report {
         report
     }
 
-    /// The headline's qualifier: what makes this verdict weaker than it
-    /// reads (TLS not verified), or nothing.
-    pub fn headline_note(&self) -> &'static str {
-        match self.settings.get("tls") {
-            Some(t) if t.starts_with("INSECURE") => " (INSECURE TLS: any certificate trusted)",
-            _ => "",
+    /// The headline: `PASS`/`FAIL` for a server run; for a certification
+    /// `CERTIFIED`, `NOT CERTIFIED`, `PARTIAL` (a subset) or `TRIAL` (the
+    /// built-in test key). A subset or an unverified TLS never reads as a
+    /// plain pass.
+    pub fn headline(&self) -> String {
+        let word = match &self.certification {
+            Some(c) => c.to_uppercase(),
+            None => self.verdict.as_str().to_uppercase(),
+        };
+        let mut notes = Vec::new();
+        if !self.complete && self.certification.is_none() {
+            notes.push("PARTIAL: a subset of the cases");
+        }
+        if self
+            .settings
+            .get("tls")
+            .is_some_and(|t| t.starts_with("INSECURE"))
+        {
+            notes.push("INSECURE TLS: any certificate trusted");
+        }
+        match notes.is_empty() {
+            true => word,
+            false => format!("{word} ({})", notes.join("; ")),
         }
     }
 

@@ -677,7 +677,9 @@ pub async fn run_suite(target: &Target, options: &RunOptions) -> Result<Report, 
         super::select(cases, options.cases.as_deref()).ok_or_else(|| RunError::NoCases {
             pattern: options.cases.clone().unwrap_or_default(),
         })?;
-    run_cases(target, options, cases).await
+    let mut report = run_cases(target, options, cases).await?;
+    report.complete = options.cases.is_none();
+    Ok(report)
 }
 
 /// Runs cases against one target, sharing one HTTP client and one pacer:

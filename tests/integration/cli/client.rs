@@ -8,15 +8,76 @@ fn report_of(dir: &tempfile::TempDir) -> serde_json::Value {
 }
 
 #[test]
-fn the_reference_client_passes_every_code_row() {
-    let r = run(&["client", "--cases", "code.2,code.4,code.5"], &[]);
+fn the_reference_client_passes_every_code_row_and_a_subset_reads_partial_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let artifact = dir.path().join("client.jar");
+    std::fs::write(&artifact, b"the client's bytes").unwrap();
+    let path = |name: &str| dir.path().join(name).display().to_string();
+    let (json, junit, html, md) = (path("r.json"), path("r.xml"), path("r.html"), path("r.md"));
+    let r = run(
+        &[
+            "client",
+            "--cases",
+            "code.2,code.4,code.5",
+            "--client-name",
+            "acme-pay",
+            "--client-version",
+            "4.2.0",
+            "--artifact",
+            artifact.to_str().unwrap(),
+            "--report-json",
+            &json,
+            "--junit",
+            &junit,
+            "--report-html",
+            &html,
+            "--report-md",
+            &md,
+        ],
+        &[],
+    );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
     assert!(
         r.stdout
-            .contains("client PASS: 14 cases against the reference client"),
+            .contains("client PARTIAL: 14 cases against the reference client"),
         "{}",
         r.stdout
     );
+    let report: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(report["certification"], "partial");
+    assert_eq!(report["complete"], false);
+    assert_eq!(report["client"]["name"], "acme-pay");
+    assert_eq!(report["client"]["version"], "4.2.0");
+    let digest = report["client"]["artifacts"][0]["sha256"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(digest.len(), 64);
+    let commit = report["harness"]["commit"].as_str().unwrap().to_owned();
+    assert!(commit == "unknown" || commit.len() == 40, "{commit}");
+    assert_eq!(report["specs_digest"].as_str().map(str::len), Some(64));
+    // Every format carries the identity and the headline.
+    for (name, file) in [("junit", &junit), ("html", &html), ("markdown", &md)] {
+        let text = std::fs::read_to_string(file).unwrap();
+        for needle in [
+            "PARTIAL",
+            "acme-pay",
+            "4.2.0",
+            digest.as_str(),
+            commit.as_str(),
+            env!("CARGO_PKG_VERSION"),
+        ] {
+            assert!(text.contains(needle), "{name} lacks {needle}");
+        }
+        assert!(!text.contains("client report: pass"), "{name}");
+    }
+    assert!(r.stdout.contains("acme-pay 4.2.0"), "{}", r.stdout);
+    let missing = run(
+        &["client", "--artifact", "no/such/file", "--cases", "code.2"],
+        &[],
+    );
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
 }
 
 #[test]
@@ -63,6 +124,10 @@ fn the_python_example_adapter_is_certified() {
     let report = report_of(&dir);
     assert_eq!(report["mode"], "client");
     assert_eq!(report["summary"]["passed"], 30);
+    // Every case passed, with the built-in test key: a trial, not a certificate.
+    assert_eq!(report["certification"], "trial");
+    assert_eq!(report["complete"], true);
+    assert!(r.stdout.contains("client TRIAL: 30 cases"), "{}", r.stdout);
     // The adapter's standard error is in the report.
     let case = report["cases"]
         .as_array()

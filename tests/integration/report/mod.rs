@@ -102,5 +102,6 @@ pub fn sample_report() -> Report {
         Duration::from_millis(48),
     );
     report.harness.version = "0.0.0-snapshot";
+    report.harness.commit = "0123456789abcdef0123456789abcdef01234567";
     report
 }
