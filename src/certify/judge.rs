@@ -151,6 +151,18 @@ fn success_sent(contract: &Contract, records: &[Recorded]) -> Option<Map<String,
         })
 }
 
+/// Whether a success was sent, but only held past the expected timeout.
+fn late_success(contract: &Contract, records: &[Recorded]) -> bool {
+    let late = Duration::from_millis(contract.spec.endpoint.expected_timeout_ms);
+    records.iter().any(|r| {
+        r.answer.delay.is_some_and(|d| d >= late)
+            && serde_json::from_slice::<Value>(&r.answer.body)
+                .ok()
+                .and_then(|b| b.get(&contract.roles().response_code).cloned())
+                == Some(Value::from(contract.success_code().as_str()))
+    })
+}
+
 fn fields_text(fields: &Map<String, Value>) -> String {
     fields
         .iter()
@@ -208,7 +220,11 @@ pub fn judge(
     let success = contract.success_code();
     let (verdict, expected, actual) = match (&run.outcome, &scenario.reaction) {
         (None, _) => (Verdict::Fail, "an outcome".to_owned(), "none".to_owned()),
-        (Some(Err(reason)), _) => (Verdict::Fail, "an outcome line".into(), reason.clone()),
+        (Some(Err(reason)), _) => (
+            Verdict::Fail,
+            "a valid outcome line (one JSON object, the last line of standard output)".into(),
+            reason.clone(),
+        ),
         (Some(Ok(outcome)), reaction) => {
             let seen = serde_json::to_string(outcome).unwrap_or_default();
             match (reaction, outcome) {
@@ -222,7 +238,13 @@ pub fn judge(
                         ),
                         None => (
                             Verdict::Fail,
-                            format!("a success only after a {success} was sent"),
+                            match late_success(contract, records) {
+                                true => format!(
+                                    "a success only from a {success} that came in time (the one sent was held past the {} ms expected timeout, after the client should have given up)",
+                                    spec.endpoint.expected_timeout_ms
+                                ),
+                                false => format!("a success only after a {success} was sent"),
+                            },
                             seen,
                         ),
                     }

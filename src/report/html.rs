@@ -45,11 +45,22 @@ impl Report {
                 ));
             }
             rows.push_str(&format!(
-                "<tr class=\"{v}\"><td class=\"verdict\">{v}</td><td><code>{id}</code></td><td>{spec_ref}</td><td>{message}<details><summary>exchanges</summary>{exchanges}</details></td><td>{ms}</td></tr>\n",
+                "<tr class=\"{v}\"><td class=\"verdict\">{v}</td><td><code>{id}</code></td><td>{spec_ref}</td><td>{message}<details><summary>exchanges</summary>{exchanges}</details>{client}</td><td>{ms}</td></tr>\n",
                 v = c.shown_verdict(),
                 id = esc(&c.id),
                 spec_ref = esc(&c.spec_ref.to_string()),
                 message = esc(&c.message),
+                // The client's own words, capped and scrubbed when recorded.
+                client = c
+                    .client
+                    .as_ref()
+                    .map(|run| format!(
+                        "<details><summary>client output ({})</summary><pre>{}</pre><pre>{}</pre></details>",
+                        esc(&run.exit),
+                        esc(&run.stdout_tail),
+                        esc(&run.stderr)
+                    ))
+                    .unwrap_or_default(),
                 ms = c.duration_ms,
             ));
         }

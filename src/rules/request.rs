@@ -88,6 +88,8 @@ pub enum Breach {
     NoAuthorizationPrefix,
     /// Authorization carries another token.
     UnknownToken,
+    /// The authorization scheme in another case (a warning, never a refusal).
+    SchemeCase,
     /// The signature does not verify.
     BadSignature,
     /// The body is not JSON.
@@ -308,7 +310,25 @@ pub fn headers(contract: &Contract, req: &Incoming, expected: &Expected) -> Vec<
         let wanted = contract.wire().authorization(expected.access_token);
         let shown = format!("{}: {}", row.name, crate::redact::authorization(&wanted));
         let prefix = &contract.wire().authorization_prefix;
-        match v.strip_prefix(prefix.as_str()) {
+        // The scheme in another case (`bearer x`): RFC 9110 makes it
+        // case-insensitive, the API text prints `Bearer`: a warning.
+        let other_case = v
+            .get(..prefix.len())
+            .filter(|head| *head != prefix.as_str() && head.eq_ignore_ascii_case(prefix))
+            .map(|_| &v[prefix.len()..]);
+        if other_case.is_some() {
+            let mut warning = breached(
+                Breach::SchemeCase,
+                Some(&row.name),
+                CheckId::Authorization,
+                row.spec_ref(),
+                format!("{shown} (the scheme as the API text prints it)"),
+                format!("{:?}", crate::redact::authorization(v)),
+            );
+            warning.finding.verdict = Verdict::Warn;
+            out.push(warning);
+        }
+        match other_case.or_else(|| v.strip_prefix(prefix.as_str())) {
             None => out.push(breached(
                 Breach::NoAuthorizationPrefix,
                 Some(&row.name),

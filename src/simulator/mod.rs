@@ -263,7 +263,7 @@ impl Engine {
             | Breach::BodyDiffers => (answers.invalid_field, format!("[{subject}]")),
             Breach::UnknownPartner => (answers.unauthorized, "Unknown partner".into()),
             Breach::BadSignature => (answers.unauthorized, "Invalid signature".into()),
-            Breach::NoAuthorizationPrefix | Breach::UnknownToken => {
+            Breach::NoAuthorizationPrefix | Breach::UnknownToken | Breach::SchemeCase => {
                 (answers.invalid_token, String::new())
             }
             Breach::BodyField(rule) => return self.field_error(rule, subject),
@@ -495,6 +495,8 @@ impl Engine {
             return self.reply(answers.bad_request, "[body too large]");
         }
         let waived = |b: &&Breached| match b.breach {
+            // A warning is never a refusal.
+            _ if b.finding.verdict < crate::verdict::Verdict::Fail => true,
             Breach::MalformedTimestamp => self.quirk(Quirk::LaxTimestamp),
             Breach::BadSignature => self.quirk(Quirk::LaxSignature),
             Breach::UnknownToken => self.quirk(Quirk::AcceptsUnknownToken),

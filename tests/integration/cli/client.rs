@@ -117,10 +117,18 @@ fn the_python_example_adapter_is_certified() {
             "python3 examples/python/adapter.py",
             "--report-json",
             json.to_str().unwrap(),
+            "--report-html",
+            dir.path().join("r.html").to_str().unwrap(),
         ],
         &[],
     );
     assert_eq!(r.code, 0, "{}{}", r.stdout, r.stderr);
+    // ...and beside its case in the HTML report.
+    let html = std::fs::read_to_string(dir.path().join("r.html")).unwrap();
+    assert!(
+        html.contains("[code.4009001] attempt 1 failed 4009001"),
+        "no stderr in the HTML"
+    );
     let report = report_of(&dir);
     assert_eq!(report["mode"], "client");
     assert_eq!(report["summary"]["passed"], 30);

@@ -73,12 +73,6 @@ async fn the_reference_client_is_certified() {
     "x_partner_id",
     "got in request 1, no X-PARTNER-ID"
 )]
-#[case::lowercase_bearer(
-    Flaw::LowercaseBearer,
-    "code.2009000",
-    "authorization",
-    "got in request 1, \"bearer"
-)]
 #[case::retries_forever(
     Flaw::RetriesForever,
     "unexpected.html_502.every_attempt",
@@ -126,7 +120,7 @@ async fn the_reference_client_is_certified() {
     Flaw::NoAttemptTimeout,
     "timeout.once_then_success",
     "client_outcome",
-    "expected a success only after a 2009000 was sent"
+    "expected a success only from a 2009000 that came in time (the one sent was held past the 8000 ms expected timeout"
 )]
 #[case::stale_retry_timestamp(
     Flaw::StaleRetryTimestamp,
@@ -163,7 +157,9 @@ fn every_flaw_is_tried_above() {
     .unwrap();
     for flaw in Flaw::ALL {
         assert!(
-            source.contains(&format!("Flaw::{flaw:?},")),
+            [",", ")"]
+                .iter()
+                .any(|end| source.contains(&format!("Flaw::{flaw:?}{end}"))),
             "no case runs Flaw::{flaw:?}"
         );
     }
@@ -199,6 +195,26 @@ async fn an_in_process_client_that_never_calls_is_refused() {
     assert_eq!(case.verdict, Verdict::Fail);
     assert!(
         case.message.contains("no request at all"),
+        "{}",
+        case.message
+    );
+}
+
+/// `bearer x`: RFC 9110 makes the scheme case-insensitive and the API text
+/// prints `Bearer`: a warning, not a refusal; the case does not fail.
+#[tokio::test]
+async fn a_lower_case_bearer_scheme_is_a_warning() {
+    let client = Arc::new(
+        ReferenceClient::new(cdm_conformance::Contract::embedded(), test_signing_key())
+            .with_flaw(Flaw::LowercaseBearer),
+    );
+    let report = certify(client, &options("code.2009000")).await.unwrap();
+    let case = &report.cases[0];
+    assert_eq!(case.verdict, Verdict::Warn, "{}", case.message);
+    assert_eq!(report.exit_code(), 0);
+    assert!(
+        case.message
+            .contains("authorization: expected Authorization: Bearer"),
         "{}",
         case.message
     );

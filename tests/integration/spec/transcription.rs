@@ -146,7 +146,7 @@ fn additional_info_sample_has_the_seven_sample_keys() {
     "4039015",
     403,
     "Transaction Not Permitted.[reason]",
-    ClientPolicy::NoResend
+    ClientPolicy::MayRetry
 )]
 #[case::invalid_merchant(11, "4049008", 404, "Invalid Merchant", ClientPolicy::NoResend)]
 #[case::inconsistent_request(12, "4049018", 404, "Inconsistent Request", ClientPolicy::NoResend)]
