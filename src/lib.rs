@@ -44,6 +44,7 @@
 //! | [`runner`], [`transport`], [`simulator`] | one run loop; the suite's exchanges; the API played on wiremock |
 //! | [`client`], [`certify`] | clients under certification, their driving and judgement |
 //! | [`report`], [`console`], [`redact`] | JSON, JUnit, HTML and Markdown; the terminal; secrets kept out |
+//! | [`rulebook`] | every check, case, scenario, reading and erratum, in Markdown (`docs/rules.md`) |
 //! | [`cli`], [`profile`] | the command line and its profile file |
 //! | [`testkeys`] | the public test keys of the built-in credentials |
 #![warn(missing_docs)]
@@ -57,6 +58,7 @@ pub mod contract;
 pub mod profile;
 pub mod redact;
 pub mod report;
+pub mod rulebook;
 pub mod rules;
 pub mod runner;
 pub mod schema;

@@ -191,6 +191,16 @@ pub fn scenarios(contract: &Contract) -> Vec<Scenario> {
                 ),
             ),
         };
+        // A reading that departs from the row's own action names its erratum.
+        let rule = match spec
+            .interpretations
+            .client_policy_overrides
+            .iter()
+            .find(|o| o.code == row.code)
+        {
+            Some(o) => format!("{rule} (the project's reading, erratum {})", o.erratum),
+            None => rule,
+        };
         out.push(Scenario {
             id: format!("code.{}", row.code),
             spec_ref: row.spec_ref(),

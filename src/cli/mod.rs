@@ -55,6 +55,8 @@ pub enum Command {
     Simulate(SimulateArgs),
     /// Certify a client: --cmd "CMD" runs a vendor's adapter; without it, the reference client
     Client(ClientArgs),
+    /// Print the rule book (every check, case, scenario, reading and erratum) as Markdown
+    Rules,
     /// Compare two JSON reports: cases newly failing, newly passing, changed (exit 1 when NEW fails a case OLD passed)
     Diff(DiffArgs),
 }
@@ -568,6 +570,11 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
         }
         Command::Client(args) => runtime()?.block_on(client::run(contract()?, args)),
         Command::Diff(args) => diff::run(args),
+        Command::Rules => Ok(Outcome {
+            stdout: crate::rulebook::render(&*contract()?),
+            stderr: String::new(),
+            code: 0,
+        }),
     }
 }
 

@@ -75,7 +75,7 @@ pub enum CheckId {
     ContentType,
     /// Authorization carries the access token after the prefix.
     Authorization,
-    /// X-PARTNER-ID is the partner's id.
+    /// the identifier header is the partner's id.
     XPartnerId,
     /// X-TIMESTAMP is well formed.
     XTimestamp,
@@ -97,6 +97,160 @@ pub enum CheckId {
 }
 
 impl CheckId {
+    /// Every check, what it requires and where it comes from: the rule book.
+    pub const BOOK: [(CheckId, &'static str, &'static str); 30] = [
+        (
+            CheckId::ResponseCodeExpected,
+            "the answer's code is one of the case's expected codes",
+            "the row the case cites; interpretations.toml [[expectation]]",
+        ),
+        (
+            CheckId::SetupFirstRequestSucceeds,
+            "the first, valid request of a two-request case succeeds",
+            "the success row of the response code table",
+        ),
+        (
+            CheckId::HttpAnswer,
+            "an HTTP answer comes at all",
+            "response code table: Total Timeout (no answer in time) or Unexpected response",
+        ),
+        (
+            CheckId::ContentTypeJson,
+            "the answer's Content-Type is the media type application/json (parameters allowed)",
+            "response header table, format content_type_json",
+        ),
+        (
+            CheckId::XTimestampWellFormed,
+            "the answer carries its timestamp header, of the form YYYY-MM-DDTHH:mm:ss+07:00",
+            "response header table, format jakarta_timestamp",
+        ),
+        (
+            CheckId::XTimestampFresh,
+            "the answer's timestamp is within response_timestamp_drift_seconds of the harness's clock",
+            "interpretations.toml [server] response_timestamp_drift_seconds",
+        ),
+        (
+            CheckId::WithinExpectedTimeout,
+            "the answer comes within the endpoint's expected timeout",
+            "specification table: Expected Timeout",
+        ),
+        (
+            CheckId::BodyIsJsonObject,
+            "the answer's body is a JSON object",
+            "response code table: Unexpected response",
+        ),
+        (
+            CheckId::ResponseCodeService,
+            "the code's digits 4-5 are the endpoint's service code",
+            "specification table: Service Code",
+        ),
+        (
+            CheckId::ResponseCodeInTable,
+            "the code is a row of the response code table",
+            "response code table; Unexpected response (undefined code)",
+        ),
+        (
+            CheckId::HttpStatusMatchesCode,
+            "the HTTP status is the code's first three digits",
+            "response body table: the response code row",
+        ),
+        (
+            CheckId::MessageMatchesTable,
+            "the message begins with the table's (a warning otherwise: servers append reasons)",
+            "response code table: Response Message; interpretations.toml [server] message_mismatch",
+        ),
+        (
+            CheckId::ResponseBodyFields,
+            "every response body row holds: present when required (success fields on success), type, length, closed sets",
+            "response body table",
+        ),
+        (
+            CheckId::IdenticalReplay,
+            "an identical replay gets the first answer again or a refusal, never a second success id",
+            "response code table: Total Timeout (clients retry with the same request); interpretations.toml [identical_replay]",
+        ),
+        (
+            CheckId::ReuseIsAtomic,
+            "of two requests sent at once with one key and two bodies, at most one succeeds",
+            "response code table: the inconsistent-request row; interpretations.toml [concurrent_reuse]",
+        ),
+        (
+            CheckId::NotStated,
+            "nothing: what the API text does not state is reported",
+            "interpretations.toml [[info]]",
+        ),
+        (
+            CheckId::RateLimitReached,
+            "a burst draws the rate-limit code at least once",
+            "interpretations.toml [rate_limit]",
+        ),
+        (
+            CheckId::Harness,
+            "the harness ran the case to its end (a failure here is the harness's)",
+            "none: the harness itself",
+        ),
+        (
+            CheckId::MethodAndPath,
+            "the request uses the endpoint's method and path",
+            "specification table: Method, URL",
+        ),
+        (
+            CheckId::ContentType,
+            "the request's Content-Type is application/json",
+            "request header table, format content_type_json",
+        ),
+        (
+            CheckId::Authorization,
+            "Authorization is the prefix and the access token (the scheme in another case warns)",
+            "request header table, format bearer_token; interpretations.toml [wire] authorization_prefix",
+        ),
+        (
+            CheckId::XPartnerId,
+            "the identifier header is the partner's id",
+            "request header table, format identifier",
+        ),
+        (
+            CheckId::XTimestamp,
+            "the timestamp header is present and of the form YYYY-MM-DDTHH:mm:ss+07:00",
+            "request header table, format jakarta_timestamp",
+        ),
+        (
+            CheckId::XTimestampDrift,
+            "the timestamp is within timestamp_drift_seconds of the harness's clock",
+            "interpretations.toml [client] timestamp_drift_seconds",
+        ),
+        (
+            CheckId::XSignature,
+            "the signature header verifies (SHA256withRSA, --public-key) over the signing text of the client key and the timestamp as received",
+            "request header table, format rsa_signature; interpretations.toml [wire]",
+        ),
+        (
+            CheckId::Body,
+            "the body is JSON, equal to the one asked for with its types, and keeps the request body table",
+            "request body table; the adapter protocol's CDM_REQUEST",
+        ),
+        (
+            CheckId::SameReferenceOnRetry,
+            "a retry keeps the idempotency key",
+            "interpretations.toml [roles] idempotency_key; response code table: Total Timeout",
+        ),
+        (
+            CheckId::FreshTimestampOnRetry,
+            "a retry's timestamp is never earlier, and later when 5 s or more have passed (2-5 s: a warning)",
+            "request header table, format jakarta_timestamp; README tolerances",
+        ),
+        (
+            CheckId::Attempts,
+            "the number of attempts is within the scenario's range",
+            "response code table: partner actions; interpretations.toml [client] max_retries, min_retries_when_required",
+        ),
+        (
+            CheckId::ClientOutcome,
+            "the client reports what the scenario requires: the success fields it was sent, or failed (with the code)",
+            "the scenario's row of the response code table",
+        ),
+    ];
+
     /// The stable name.
     pub fn as_str(self) -> &'static str {
         match self {

@@ -5,6 +5,7 @@ mod compile;
 mod errata;
 mod generic;
 mod loading;
+mod rulebook;
 mod schemas;
 mod source_text;
 mod transcription;
