@@ -181,7 +181,7 @@ impl Console {
             out,
             "{} {}: {} cases against {} in {} ms: {} passed, {} failed, {} warned, {} skipped, {} info",
             report.mode,
-            self.paint(report.verdict, &report.headline()),
+            self.paint(report.headline_verdict(), &report.headline()),
             report.cases.len(),
             self.printable(&report.target),
             report.duration_ms,

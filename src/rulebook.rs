@@ -14,6 +14,14 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace(['\n', '\r'], " ")
 }
 
+/// A value as `specs/` spells it (`may_retry`, `SHA256withRSA`).
+fn toml_name(value: &impl serde::Serialize) -> String {
+    serde_json::to_value(value)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
 /// The rule book of `contract`.
 pub fn render(contract: &Contract) -> String {
     let spec = &contract.spec;
@@ -76,11 +84,11 @@ pub fn render(contract: &Contract) -> String {
     let _ = writeln!(out, "\n## Readings (`specs/interpretations.toml`)\n");
     let _ = writeln!(
         out,
-        "- Signed text: the client key, `{}`, the timestamp as sent; `{:?}`; authorization `{}<token>`; lengths count {:?}.",
+        "- Signed text: the client key, `{}`, the timestamp as sent; `{}`; authorization `{}<token>`; lengths count {}.",
         i.wire.signing_text_separator,
-        i.wire.signature_algorithm,
+        toml_name(&i.wire.signature_algorithm),
         i.wire.authorization_prefix,
-        i.wire.length_unit
+        toml_name(&i.wire.length_unit)
     );
     let _ = writeln!(
         out,
@@ -116,8 +124,10 @@ pub fn render(contract: &Contract) -> String {
     for o in &i.client_policy_overrides {
         let _ = writeln!(
             out,
-            "- After {}, a client's policy is {:?} (erratum `{}`).",
-            o.code, o.policy, o.erratum
+            "- After {}, a client's policy is `{}` (erratum `{}`).",
+            o.code,
+            toml_name(&o.policy),
+            o.erratum
         );
     }
     let _ = writeln!(

@@ -143,8 +143,16 @@ pub async fn certify(
         started.elapsed(),
     );
     report.scrub(&[&options.credentials.access_token]);
-    let test_key = test_signing_key().verifying_key().fingerprint();
+    // Every key pair whose private half ships with the project is public:
+    // signatures it verifies prove nothing about who signed.
     let fingerprint = options.public_key.fingerprint();
+    let published = [
+        crate::testkeys::PARTNER_PUBLIC_KEY_PEM,
+        crate::testkeys::OTHER_PUBLIC_KEY_PEM,
+    ]
+    .iter()
+    .filter_map(|pem| VerifyingKey::from_pem_or_base64(pem).ok())
+    .any(|k| k.fingerprint() == fingerprint);
     report.complete = options.cases.is_none();
     report.client = Some(options.identity.clone());
     // Never a full pass from a subset or the public test key.
@@ -152,7 +160,7 @@ pub async fn certify(
         match (
             report.verdict == crate::verdict::Verdict::Fail,
             report.complete,
-            fingerprint == test_key,
+            published,
         ) {
             (true, ..) => "not certified",
             (false, false, _) => "partial",
@@ -161,8 +169,10 @@ pub async fn certify(
         }
         .to_owned(),
     );
-    let key = if fingerprint == test_key {
-        format!("sha256:{fingerprint} (the built-in test key: a trial, not a certification)")
+    let key = if published {
+        format!(
+            "sha256:{fingerprint} (a built-in test key, its private half published: a trial, not a certification)"
+        )
     } else {
         format!("sha256:{fingerprint}")
     };

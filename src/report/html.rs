@@ -84,7 +84,7 @@ pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; paddin
 </style>
 </head>
 <body>
-<h1>cdm-conformance {mode} report: <span class="{verdict}">{headline}</span></h1>
+<h1>cdm-conformance {mode} report: <span class="{headline_class}">{headline}</span></h1>
 <table class="summary">
 <tr><th>target</th><td>{target}</td></tr>
 <tr><th>harness</th><td>{name} {version} (commit <code>{commit}</code>)</td></tr>
@@ -102,7 +102,7 @@ pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; paddin
 "#,
             mode = esc(&self.mode),
             headline = esc(&self.headline()),
-            verdict = self.verdict,
+            headline_class = self.headline_verdict(),
             target = esc(&self.target),
             name = self.harness.name,
             version = self.harness.version,

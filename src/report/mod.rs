@@ -432,6 +432,17 @@ impl Report {
         report
     }
 
+    /// The verdict the headline is shown with: a pass that is not a full
+    /// certification (partial, trial) or a full run shows as a warning.
+    pub fn headline_verdict(&self) -> Verdict {
+        match (self.verdict, self.certification.as_deref(), self.complete) {
+            (Verdict::Pass, Some("partial" | "trial"), _) | (Verdict::Pass, None, false) => {
+                Verdict::Warn
+            }
+            (v, ..) => v,
+        }
+    }
+
     /// The headline: `PASS`/`FAIL` for a server run; for a certification
     /// `CERTIFIED`, `NOT CERTIFIED`, `PARTIAL` (a subset) or `TRIAL` (the
     /// built-in test key). A subset or an unverified TLS never reads as a
@@ -444,6 +455,13 @@ impl Report {
         let mut notes = Vec::new();
         if !self.complete && self.certification.is_none() {
             notes.push("PARTIAL: a subset of the cases");
+        }
+        let trial_key = self
+            .settings
+            .get("public_key")
+            .is_some_and(|k| k.contains("a trial, not a certification"));
+        if trial_key && self.certification.as_deref() != Some("trial") {
+            notes.push("TRIAL: a built-in test key");
         }
         if self
             .settings

@@ -219,3 +219,30 @@ async fn a_lower_case_bearer_scheme_is_a_warning() {
         case.message
     );
 }
+
+/// A client signing with any key pair that ships with the project is a
+/// trial, whatever --public-key says: its private half is published.
+#[tokio::test]
+async fn a_published_key_pair_never_certifies() {
+    let other = cdm_conformance::SigningKey::from_pem_or_base64(
+        cdm_conformance::testkeys::OTHER_PRIVATE_KEY_PEM,
+    )
+    .unwrap();
+    let client = Arc::new(ReferenceClient::new(
+        cdm_conformance::Contract::embedded(),
+        other.clone(),
+    ));
+    let report = certify(
+        client,
+        &CertifyOptions {
+            public_key: other.verifying_key(),
+            ..options("code.2009000")
+        },
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.summary.failed, 0, "{:?}", report.failures());
+    assert_eq!(report.certification.as_deref(), Some("partial"));
+    assert!(report.headline().contains("TRIAL"), "{}", report.headline());
+    assert!(report.settings["public_key"].contains("private half published"));
+}
