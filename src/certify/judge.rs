@@ -128,23 +128,30 @@ fn check_retries(contract: &Contract, attempts: &[&Recorded]) -> Vec<Finding> {
     out
 }
 
-/// The success fields the client was last sent in time.
+/// Whether an answer was held past the expected timeout (too late to report).
+fn is_late(contract: &Contract, r: &Recorded) -> bool {
+    let late = Duration::from_millis(contract.spec.endpoint.expected_timeout_ms);
+    r.answer.delay.is_some_and(|d| d >= late)
+}
+
+/// An answer's body, when it carries the success code.
+fn success_body(contract: &Contract, r: &Recorded) -> Option<Value> {
+    let body: Value = serde_json::from_slice(&r.answer.body).ok()?;
+    (body.get(&contract.roles().response_code)
+        == Some(&Value::from(contract.success_code().as_str())))
+    .then_some(body)
+}
+
+/// The success fields the client was last sent in time, from a well-formed success.
 fn success_sent(contract: &Contract, records: &[Recorded]) -> Option<Map<String, Value>> {
     let spec = &contract.spec;
-    // An answer held past the expected timeout came too late to be reported.
-    let late = Duration::from_millis(spec.endpoint.expected_timeout_ms);
     records
         .iter()
         .rev()
-        .filter(|r| r.answer.delay.is_none_or(|d| d < late))
-        .find_map(|r| {
-            let body: Value = serde_json::from_slice(&r.answer.body).ok()?;
-            let ok = body.get(&contract.roles().response_code)
-                == Some(&Value::from(contract.success_code().as_str()))
-                && response_body(spec, &body).is_empty();
-            if !ok {
-                return None;
-            }
+        .filter(|r| !is_late(contract, r))
+        .filter_map(|r| success_body(contract, r))
+        .find(|body| response_body(spec, body).is_empty())
+        .and_then(|body| {
             spec.success_fields()
                 .map(|f| Some((f.name.clone(), Value::from(body.get(&f.name)?.as_str()?))))
                 .collect()
@@ -153,14 +160,9 @@ fn success_sent(contract: &Contract, records: &[Recorded]) -> Option<Map<String,
 
 /// Whether a success was sent, but only held past the expected timeout.
 fn late_success(contract: &Contract, records: &[Recorded]) -> bool {
-    let late = Duration::from_millis(contract.spec.endpoint.expected_timeout_ms);
-    records.iter().any(|r| {
-        r.answer.delay.is_some_and(|d| d >= late)
-            && serde_json::from_slice::<Value>(&r.answer.body)
-                .ok()
-                .and_then(|b| b.get(&contract.roles().response_code).cloned())
-                == Some(Value::from(contract.success_code().as_str()))
-    })
+    records
+        .iter()
+        .any(|r| is_late(contract, r) && success_body(contract, r).is_some())
 }
 
 fn fields_text(fields: &Map<String, Value>) -> String {

@@ -154,6 +154,7 @@ pub async fn certify(
     .filter_map(|pem| VerifyingKey::from_pem_or_base64(pem).ok())
     .any(|k| k.fingerprint() == fingerprint);
     report.complete = options.cases.is_none();
+    report.test_key = published;
     report.client = Some(options.identity.clone());
     // Never a full pass from a subset or the public test key.
     report.certification = Some(

@@ -378,6 +378,13 @@ pub struct Report {
     pub specs_digest: String,
     /// Whether every case of the suite ran (false for a `--cases` subset).
     pub complete: bool,
+    /// Signatures were verified with a key pair whose private half is
+    /// published (a built-in test key): never a certificate.
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub test_key: bool,
+    /// TLS certificates were not verified (`--insecure`).
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub insecure_tls: bool,
     /// Client certification: which client.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<ClientIdentity>,
@@ -421,6 +428,8 @@ impl Report {
             },
             specs_digest: spec_digest.to_owned(),
             complete: true,
+            test_key: false,
+            insecure_tls: false,
             client: None,
             certification: None,
             started_at: started_at.format(&Rfc3339).unwrap_or_default(),
@@ -456,18 +465,10 @@ impl Report {
         if !self.complete && self.certification.is_none() {
             notes.push("PARTIAL: a subset of the cases");
         }
-        let trial_key = self
-            .settings
-            .get("public_key")
-            .is_some_and(|k| k.contains("a trial, not a certification"));
-        if trial_key && self.certification.as_deref() != Some("trial") {
+        if self.test_key && self.certification.as_deref() != Some("trial") {
             notes.push("TRIAL: a built-in test key");
         }
-        if self
-            .settings
-            .get("tls")
-            .is_some_and(|t| t.starts_with("INSECURE"))
-        {
+        if self.insecure_tls {
             notes.push("INSECURE TLS: any certificate trusted");
         }
         match notes.is_empty() {

@@ -801,6 +801,7 @@ pub async fn run_cases(
         ("partner_id", target.credentials.partner_id.clone()),
         ("tls", options.trust.to_string()),
     ];
+    report.insecure_tls = options.trust == crate::transport::Trust::Insecure;
     report
         .settings
         .extend(settings.map(|(k, v)| (k.to_owned(), v)));
