@@ -7,7 +7,7 @@
 //! ```
 //! use cdm_conformance::redact;
 //!
-//! assert_eq!(redact::token("eyJhbGciOiJIUzI1NiJ9.payload.sig"), "eyJhbG…(32 chars)");
+//! assert_eq!(redact::token("eyJhbGciOiJIUzI1NiJ9.payload.sig"), "eyJhbG…(32 chars, sha256 0ff1b43a)");
 //! assert_eq!(redact::shorten("short", 8), "short");
 //! ```
 
@@ -25,19 +25,33 @@ pub fn shorten(value: &str, keep: usize) -> String {
     format!("{head}…({len} chars)")
 }
 
-/// An access token as it may be shown: a short prefix and its length.
+/// How many hex digits of a token's SHA-256 its redacted form shows.
+pub const FINGERPRINT_HEX: usize = 8;
+
+/// An access token as it may be shown: a short prefix, its length and the
+/// first [`FINGERPRINT_HEX`] hex digits of its SHA-256. The fingerprint
+/// tells two tokens apart (so a report's evidence can be judged again)
+/// without giving either away: 32 bits of a hash confirm a guess, they do
+/// not reveal a token.
 pub fn token(value: &str) -> String {
+    use sha2::Digest as _;
     let len = value.chars().count();
     let head: String = value.chars().take(TOKEN_PREFIX.min(len / 2)).collect();
-    format!("{head}…({len} chars)")
+    let digest = sha2::Sha256::digest(value.as_bytes());
+    let hex: String = digest
+        .iter()
+        .take(FINGERPRINT_HEX / 2)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    format!("{head}…({len} chars, sha256 {hex})")
 }
 
 /// An `Authorization` header value as it may be shown: its scheme, and the
 /// credential after it shortened.
 ///
 /// ```
-/// assert_eq!(cdm_conformance::redact::authorization("Bearer abcdefghijklmnop"), "Bearer abcdef…(16 chars)");
-/// assert_eq!(cdm_conformance::redact::authorization("abcdefghijklmnop"), "abcdef…(16 chars)");
+/// assert_eq!(cdm_conformance::redact::authorization("Bearer abcdefghijklmnop"), "Bearer abcdef…(16 chars, sha256 f39dac6c)");
+/// assert_eq!(cdm_conformance::redact::authorization("abcdefghijklmnop"), "abcdef…(16 chars, sha256 f39dac6c)");
 /// ```
 pub fn authorization(value: &str) -> String {
     match value.split_once(' ') {

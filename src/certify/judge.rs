@@ -5,37 +5,37 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::CertifyOptions;
 use super::scenarios::{Reaction, Scenario};
-use crate::client::{ClientOutcome, ClientRun, Invocation};
+use crate::client::{ClientOutcome, ClientRun};
 use crate::contract::Contract;
+use crate::evidence::{Arrival, Evidence, Handed};
 use crate::rules::CheckId;
 use crate::rules::body::response_body;
 use crate::rules::request::{Breach, Expected, check_request};
-use crate::simulator::Recorded;
 use crate::spec::{HeaderFormat, SpecRef, Table};
 use crate::verdict::{Finding, Verdict};
-use crate::wire::Timestamp;
+use crate::wire::{Timestamp, VerifyingKey};
 
 /// Every rule of one attempt's request, each finding saying which request.
 fn check_one(
     contract: &Contract,
-    inv: &Invocation,
-    options: &CertifyOptions,
-    prefix: &str,
+    handed: &Handed,
+    public_key: &VerifyingKey,
     n: usize,
-    r: &Recorded,
+    r: &Arrival,
 ) -> Vec<Finding> {
+    // The evidence keeps the token redacted, in the request and as
+    // handed: both sides of the comparison in the same form.
     let expected = Expected {
-        prefix,
+        prefix: &handed.prefix,
         prefix_shown: "$CDM_BASE_URL",
-        partner_id: &inv.partner_id,
-        client_key: &inv.client_key,
-        access_token: &inv.access_token,
-        public_key: &options.public_key,
-        body: Some(&inv.request),
+        partner_id: &handed.partner_id,
+        client_key: &handed.client_key,
+        access_token: &handed.access_token,
+        public_key,
+        body: Some(&handed.request),
         drift: Some((
-            r.arrived_at,
+            r.at,
             contract.spec.interpretations.client.timestamp_drift_seconds,
         )),
     };
@@ -60,7 +60,7 @@ fn check_one(
 }
 
 /// The rules between attempts: same idempotency key, a fresh timestamp.
-fn check_retries(contract: &Contract, attempts: &[&Recorded]) -> Vec<Finding> {
+fn check_retries(contract: &Contract, attempts: &[&Arrival]) -> Vec<Finding> {
     let mut out = Vec::new();
     let rule = SpecRef::item(
         Table::Interpretation,
@@ -71,7 +71,7 @@ fn check_retries(contract: &Contract, attempts: &[&Recorded]) -> Vec<Finding> {
     for pair in attempts.windows(2) {
         let (a, b) = (pair[0], pair[1]);
         // The value at the key's path, whatever its JSON type.
-        let reference = |r: &Recorded| {
+        let reference = |r: &Arrival| {
             serde_json::from_slice::<Value>(&r.request.body)
                 .ok()
                 .and_then(|v| {
@@ -90,12 +90,12 @@ fn check_retries(contract: &Contract, attempts: &[&Recorded]) -> Vec<Finding> {
                 format!("{key} {}", shown(reference(b))),
             ));
         }
-        let ts = |r: &Recorded| {
+        let ts = |r: &Arrival| {
             ts_header
                 .and_then(|h| r.request.header(h).flatten())
                 .and_then(|t| Timestamp::parse(t).ok())
         };
-        let gap = b.arrived.duration_since(a.arrived);
+        let gap = Duration::from_micros(b.after_us.saturating_sub(a.after_us));
         // Timestamps have whole seconds. An earlier one is always wrong. An
         // equal one is wrong when the retry came 5 s or more later (a stale
         // timestamp reused); between 2 and 5 s it is a warning, since a slow
@@ -128,14 +128,44 @@ fn check_retries(contract: &Contract, attempts: &[&Recorded]) -> Vec<Finding> {
     out
 }
 
+/// A client whose last attempt got no answer in time should give up
+/// about the expected timeout after it: a warning when it waited longer
+/// (measured from the attempt's arrival to the end of the client's run,
+/// with the tolerance of `[client] give_up_tolerance_ms`). Earlier
+/// attempts are not measured: a pause before a retry is allowed.
+fn check_give_up(contract: &Contract, attempts: &[&Arrival], ended_after_us: u64) -> Vec<Finding> {
+    let Some(last) = attempts.last().filter(|a| is_late(contract, a)) else {
+        return vec![];
+    };
+    let expected = contract.spec.endpoint.expected_timeout_ms;
+    let tolerance = contract.spec.interpretations.client.give_up_tolerance_ms;
+    let waited_ms = ended_after_us.saturating_sub(last.after_us) / 1000;
+    if waited_ms <= expected + tolerance {
+        return vec![];
+    }
+    vec![Finding::new(
+        CheckId::GiveUpInTime,
+        Verdict::Warn,
+        SpecRef::item(
+            Table::Interpretation,
+            "a client gives up on an attempt at the expected timeout",
+        ),
+        format!(
+            "the client to give up within the {expected} ms expected timeout of its last attempt (and {tolerance} ms to report and exit)"
+        ),
+        format!("its run ended {waited_ms} ms after its last attempt, which got no answer in time"),
+    )]
+}
+
 /// Whether an answer was held past the expected timeout (too late to report).
-fn is_late(contract: &Contract, r: &Recorded) -> bool {
-    let late = Duration::from_millis(contract.spec.endpoint.expected_timeout_ms);
-    r.answer.delay.is_some_and(|d| d >= late)
+fn is_late(contract: &Contract, r: &Arrival) -> bool {
+    r.answer
+        .held_ms
+        .is_some_and(|d| d >= contract.spec.endpoint.expected_timeout_ms)
 }
 
 /// An answer's body, when it carries the success code.
-fn success_body(contract: &Contract, r: &Recorded) -> Option<Value> {
+fn success_body(contract: &Contract, r: &Arrival) -> Option<Value> {
     let body: Value = serde_json::from_slice(&r.answer.body).ok()?;
     (body.get(&contract.roles().response_code)
         == Some(&Value::from(contract.success_code().as_str())))
@@ -143,7 +173,7 @@ fn success_body(contract: &Contract, r: &Recorded) -> Option<Value> {
 }
 
 /// The success fields the client was last sent in time, from a well-formed success.
-fn success_sent(contract: &Contract, records: &[Recorded]) -> Option<Map<String, Value>> {
+fn success_sent(contract: &Contract, records: &[Arrival]) -> Option<Map<String, Value>> {
     let spec = &contract.spec;
     records
         .iter()
@@ -159,7 +189,7 @@ fn success_sent(contract: &Contract, records: &[Recorded]) -> Option<Map<String,
 }
 
 /// Whether a success was sent, but only held past the expected timeout.
-fn late_success(contract: &Contract, records: &[Recorded]) -> bool {
+fn late_success(contract: &Contract, records: &[Arrival]) -> bool {
     records
         .iter()
         .any(|r| is_late(contract, r) && success_body(contract, r).is_some())
@@ -173,25 +203,25 @@ fn fields_text(fields: &Map<String, Value>) -> String {
         .join(", ")
 }
 
-/// Judges one scenario: every request, the attempts, the reaction.
-#[allow(clippy::too_many_arguments)]
+/// Judges one scenario from its evidence: every request, the attempts,
+/// the reaction. The same function judges a live run and `rejudge`.
 pub fn judge(
     contract: &Contract,
     scenario: &Scenario,
-    inv: &Invocation,
-    options: &CertifyOptions,
-    prefix: &str,
-    records: &[Recorded],
+    evidence: &Evidence,
+    public_key: &VerifyingKey,
     run: &ClientRun,
-    strays: usize,
 ) -> Vec<Finding> {
     let spec = &contract.spec;
+    let records = &evidence.arrivals;
+    let strays = evidence.strays;
     let mut findings = Vec::new();
     for (i, r) in records.iter().enumerate() {
-        findings.extend(check_one(contract, inv, options, prefix, i + 1, r));
+        findings.extend(check_one(contract, &evidence.handed, public_key, i + 1, r));
     }
-    let attempts: Vec<&Recorded> = records.iter().filter(|r| r.on_endpoint).collect();
+    let attempts: Vec<&Arrival> = records.iter().filter(|r| r.on_endpoint).collect();
     findings.extend(check_retries(contract, &attempts));
+    findings.extend(check_give_up(contract, &attempts, evidence.ended_after_us));
 
     let n = attempts.len() as u32;
     let range = &scenario.attempts;

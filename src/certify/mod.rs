@@ -40,6 +40,7 @@ pub use scenarios::{Reaction, Scenario, scenarios};
 
 use crate::client::{ClientUnderTest, Invocation};
 use crate::contract::Contract;
+use crate::evidence::{Arrival, Evidence, GivenAnswer, Handed};
 use crate::report::{CaseReport, Report};
 use crate::runner::{RunId, run_all, select};
 use crate::simulator::{SimConfig, SimError, Simulator, test_signing_key};
@@ -146,28 +147,16 @@ pub async fn certify(
     // Every key pair whose private half ships with the project is public:
     // signatures it verifies prove nothing about who signed.
     let fingerprint = options.public_key.fingerprint();
-    let published = [
-        crate::testkeys::PARTNER_PUBLIC_KEY_PEM,
-        crate::testkeys::OTHER_PUBLIC_KEY_PEM,
-    ]
-    .iter()
-    .filter_map(|pem| VerifyingKey::from_pem_or_base64(pem).ok())
-    .any(|k| k.fingerprint() == fingerprint);
+    let published = crate::testkeys::is_published(&options.public_key);
     report.complete = options.cases.is_none();
     report.test_key = published;
     report.client = Some(options.identity.clone());
-    // Never a full pass from a subset or the public test key.
     report.certification = Some(
-        match (
+        certification(
             report.verdict == crate::verdict::Verdict::Fail,
             report.complete,
             published,
-        ) {
-            (true, ..) => "not certified",
-            (false, false, _) => "partial",
-            (false, true, true) => "trial",
-            (false, true, false) => "certified",
-        }
+        )
         .to_owned(),
     );
     let key = if published {
@@ -195,6 +184,17 @@ pub async fn certify(
         .settings
         .insert("partner_id".into(), options.credentials.partner_id.clone());
     Ok(report)
+}
+
+/// A certification's word: never a full pass from a subset or a published
+/// test key.
+pub fn certification(failed: bool, complete: bool, test_key: bool) -> &'static str {
+    match (failed, complete, test_key) {
+        (true, ..) => "not certified",
+        (false, false, _) => "partial",
+        (false, true, true) => "trial",
+        (false, true, false) => "certified",
+    }
 }
 
 async fn run_scenario(
@@ -225,18 +225,44 @@ async fn run_scenario(
         deadline: options.deadline,
     };
     let client_run = drive::drive(engine, client, &invocation, options).await;
+    let ended = started.elapsed();
     // A flood is judged on its first requests past the cap; the rest add nothing.
     let mut records = engine.records(&scenario.id);
     records.truncate(options.request_cap + 1);
+    // The judge reads the evidence the report keeps, nothing richer: what
+    // `rejudge` reads back is what the verdict was given on.
+    let evidence = Evidence {
+        handed: Handed {
+            prefix,
+            partner_id: invocation.partner_id.clone(),
+            client_key: invocation.client_key.clone(),
+            access_token: crate::redact::token(&invocation.access_token),
+            request: invocation.request.clone(),
+        },
+        arrivals: records
+            .iter()
+            .map(|r| Arrival {
+                at: r.arrived_at,
+                after_us: r.arrived.saturating_duration_since(started).as_micros() as u64,
+                request: crate::evidence::redacted(&r.request),
+                on_endpoint: r.on_endpoint,
+                answer: GivenAnswer {
+                    status: r.answer.status,
+                    headers: r.answer.headers.clone(),
+                    body: r.answer.body.clone(),
+                    held_ms: r.answer.delay.map(|d| d.as_millis() as u64),
+                },
+            })
+            .collect(),
+        ended_after_us: ended.as_micros() as u64,
+        strays: engine.strays(),
+    };
     let findings = judge::judge(
         contract,
         &scenario,
-        &invocation,
-        options,
-        &prefix,
-        &records,
+        &evidence,
+        &options.public_key,
         &client_run,
-        engine.strays(),
     );
     let exchanges = records.iter().map(drive::exchange_record).collect();
     let mut report = CaseReport::from_parts(
@@ -252,5 +278,6 @@ async fn run_scenario(
         started.elapsed(),
     );
     report.client = Some(client_run);
+    report.evidence = Some(evidence);
     report
 }

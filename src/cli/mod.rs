@@ -11,6 +11,7 @@
 mod client;
 mod diff;
 mod output;
+mod rejudge;
 mod server;
 mod simulate;
 
@@ -59,6 +60,24 @@ pub enum Command {
     Rules,
     /// Compare two JSON reports: cases newly failing, newly passing, changed (exit 1 when NEW fails a case OLD passed)
     Diff(DiffArgs),
+    /// Judge a certification report again from its evidence: verify every signature, exit 1 naming each unsupported verdict
+    Rejudge(RejudgeArgs),
+}
+
+/// `rejudge`.
+#[derive(Debug, Args)]
+pub struct RejudgeArgs {
+    /// The JSON report (`--report-json` of `client`)
+    pub report: PathBuf,
+    /// The partner's public key the certification verified with: a file (PEM SPKI, PEM PKCS#1 or base64 DER) or the key itself
+    #[arg(
+        long,
+        value_name = "PEM",
+        env = "CDM_PUBLIC_KEY",
+        hide_env_values = true,
+        allow_hyphen_values = true
+    )]
+    pub public_key: String,
 }
 
 /// `diff`.
@@ -570,6 +589,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
         }
         Command::Client(args) => runtime()?.block_on(client::run(contract()?, args)),
         Command::Diff(args) => diff::run(args),
+        Command::Rejudge(args) => rejudge::run(&*contract()?, args),
         Command::Rules => Ok(Outcome {
             stdout: crate::rulebook::render(&*contract()?),
             stderr: String::new(),

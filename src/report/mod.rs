@@ -143,6 +143,9 @@ pub struct CaseReport {
     /// Client certification: how the client's run ended, its output and standard error.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub client: Option<crate::client::ClientRun>,
+    /// Client certification: what the verdict was given on, for `rejudge`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub evidence: Option<crate::evidence::Evidence>,
 }
 
 impl CaseReport {
@@ -230,6 +233,7 @@ impl CaseReport {
             exchanges,
             known: None,
             client: None,
+            evidence: None,
         }
     }
 
@@ -256,6 +260,21 @@ impl CaseReport {
             }
             for text in [&mut e.response_body, &mut e.error].into_iter().flatten() {
                 s.fix(text);
+            }
+        }
+        if let Some(evidence) = &mut self.evidence {
+            s.fix(&mut evidence.handed.access_token);
+            for a in &mut evidence.arrivals {
+                for (_, v) in &mut a.request.headers {
+                    if let Some(v) = v {
+                        s.fix(v);
+                    }
+                }
+                s.fix_bytes(&mut a.request.body);
+                for (_, v) in &mut a.answer.headers {
+                    s.fix(v);
+                }
+                s.fix_bytes(&mut a.answer.body);
             }
         }
         if let Some(run) = &mut self.client {

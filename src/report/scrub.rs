@@ -26,4 +26,14 @@ impl Scrubber {
             *text = redact::key_material(text);
         }
     }
+
+    /// The same for bytes that are UTF-8 text (others are left as they are:
+    /// no secret of the harness is anything but text).
+    pub(super) fn fix_bytes(&self, bytes: &mut Vec<u8>) {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            let mut text = text.to_owned();
+            self.fix(&mut text);
+            *bytes = text.into_bytes();
+        }
+    }
 }

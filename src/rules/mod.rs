@@ -92,13 +92,15 @@ pub enum CheckId {
     FreshTimestampOnRetry,
     /// The number of attempts.
     Attempts,
+    /// A client gives up on an unanswered attempt at the expected timeout.
+    GiveUpInTime,
     /// What the client reported.
     ClientOutcome,
 }
 
 impl CheckId {
     /// Every check, what it requires and where it comes from: the rule book.
-    pub const BOOK: [(CheckId, &'static str, &'static str); 30] = [
+    pub const BOOK: [(CheckId, &'static str, &'static str); 31] = [
         (
             CheckId::ResponseCodeExpected,
             "the answer's code is one of the case's expected codes",
@@ -245,6 +247,11 @@ impl CheckId {
             "response code table: partner actions; interpretations.toml [client] max_retries, min_retries_when_required",
         ),
         (
+            CheckId::GiveUpInTime,
+            "a client whose last attempt got no answer in time ends its run within the expected timeout of that attempt, plus a tolerance to report and exit (a warning)",
+            "api.toml [endpoint] expected_timeout_ms; interpretations.toml [client] give_up_tolerance_ms",
+        ),
+        (
             CheckId::ClientOutcome,
             "the client reports what the scenario requires: the success fields it was sent, or failed (with the code)",
             "the scenario's row of the response code table",
@@ -283,6 +290,7 @@ impl CheckId {
             CheckId::SameReferenceOnRetry => "same_reference_on_retry",
             CheckId::FreshTimestampOnRetry => "fresh_timestamp_on_retry",
             CheckId::Attempts => "attempts",
+            CheckId::GiveUpInTime => "give_up_in_time",
             CheckId::ClientOutcome => "client_outcome",
         }
     }

@@ -19,7 +19,7 @@ use crate::verdict::{Finding, Verdict};
 use crate::wire::{Timestamp, VerifyingKey};
 
 /// A received request, reduced to what the rules read.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Incoming {
     /// The method.
     pub method: String,
@@ -28,6 +28,7 @@ pub struct Incoming {
     /// Header names and values as received; a value that is not UTF-8 is `None`.
     pub headers: Vec<(String, Option<String>)>,
     /// The body.
+    #[serde(with = "crate::evidence::bytes")]
     pub body: Vec<u8>,
 }
 

@@ -189,6 +189,9 @@ pub struct ClientRules {
     pub adapter_deadline_ms: u64,
     /// How long the simulator holds an attempt it will not answer in time.
     pub timeout_hold_ms: u64,
+    /// A client's run may end this long after the expected timeout of its
+    /// last, unanswered attempt before it is a warning.
+    pub give_up_tolerance_ms: u64,
 }
 
 /// A code whose client policy the contract sets apart from its action text.

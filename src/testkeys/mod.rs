@@ -15,3 +15,13 @@ pub const PARTNER_PUBLIC_KEY_PEM: &str = include_str!("partner-public.pem");
 pub const OTHER_PRIVATE_KEY_PEM: &str = include_str!("other-private.pem");
 /// The second key's public half, PEM SPKI.
 pub const OTHER_PUBLIC_KEY_PEM: &str = include_str!("other-public.pem");
+
+/// Whether `key` is one of the test key pairs whose private half ships
+/// with the project: signatures it verifies prove nothing about who signed.
+pub fn is_published(key: &crate::wire::VerifyingKey) -> bool {
+    let fingerprint = key.fingerprint();
+    [PARTNER_PUBLIC_KEY_PEM, OTHER_PUBLIC_KEY_PEM]
+        .iter()
+        .filter_map(|pem| crate::wire::VerifyingKey::from_pem_or_base64(pem).ok())
+        .any(|k| k.fingerprint() == fingerprint)
+}

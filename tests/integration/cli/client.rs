@@ -160,6 +160,34 @@ fn the_python_example_adapter_is_certified() {
             .contains("[code.4009001] attempt 1 failed 4009001"),
         "{case}"
     );
+    // Anyone with the partner's public key can judge the report again...
+    let key = "src/testkeys/partner-public.pem";
+    let again = run(
+        &["rejudge", json.to_str().unwrap(), "--public-key", key],
+        &[],
+    );
+    assert_eq!(again.code, 0, "{}{}", again.stdout, again.stderr);
+    assert!(
+        again
+            .stdout
+            .contains("rejudged 30 case(s): every verdict follows"),
+        "{}",
+        again.stdout
+    );
+    // ...and a verdict changed by hand is named.
+    let text = std::fs::read_to_string(&json).unwrap();
+    let edited = text.replacen("\"verdict\": \"pass\"", "\"verdict\": \"fail\"", 2);
+    std::fs::write(&json, edited).unwrap();
+    let again = run(
+        &["rejudge", json.to_str().unwrap(), "--public-key", key],
+        &[],
+    );
+    assert_eq!(again.code, 1, "{}{}", again.stdout, again.stderr);
+    assert!(
+        again.stdout.contains("UNSUPPORTED code.") && again.stdout.contains("the report says fail"),
+        "{}",
+        again.stdout
+    );
 }
 
 #[test]

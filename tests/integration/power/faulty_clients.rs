@@ -40,6 +40,7 @@ async fn the_reference_client_is_certified() {
     assert!(not_ok.is_empty(), "{not_ok:#?}");
     assert_eq!(report.cases.len(), 30);
     assert_eq!(report.exit_code(), 0);
+    crate::power::assert_rejudged(&report);
 }
 
 #[rstest]
@@ -147,6 +148,8 @@ async fn a_faulty_client_is_refused(
     );
     let report = certify(client, &options(case_id)).await.unwrap();
     crate::power::assert_caught(&report, &format!("{flaw:?}"), case_id, check, seen);
+    // The refusal follows from the evidence the report keeps.
+    crate::power::assert_rejudged(&report);
 }
 
 #[test]
@@ -218,6 +221,7 @@ async fn a_lower_case_bearer_scheme_is_a_warning() {
         "{}",
         case.message
     );
+    crate::power::assert_rejudged(&report);
 }
 
 /// A client signing with any key pair that ships with the project is a
@@ -245,4 +249,54 @@ async fn a_published_key_pair_never_certifies() {
     assert_eq!(report.certification.as_deref(), Some("partial"));
     assert!(report.headline().contains("TRIAL"), "{}", report.headline());
     assert!(report.settings["public_key"].contains("private half published"));
+}
+
+/// A client that waits out an attempt's answer past the 8 s expected
+/// timeout is warned; ending its run within the timeout and the tolerance
+/// of its last attempt is not (the judge read again on edited evidence).
+#[tokio::test]
+async fn a_client_waiting_past_the_expected_timeout_is_warned() {
+    let contract = cdm_conformance::Contract::embedded();
+    let client = Arc::new(
+        ReferenceClient::new(contract.clone(), test_signing_key())
+            .with_flaw(Flaw::NoAttemptTimeout),
+    );
+    let report = certify(client, &options("timeout.every_attempt"))
+        .await
+        .unwrap();
+    let case = &report.cases[0];
+    let warning = case
+        .checks
+        .iter()
+        .find(|f| f.check.as_str() == "give_up_in_time")
+        .unwrap_or_else(|| panic!("no give_up_in_time warning: {:#?}", case.checks));
+    assert_eq!(warning.verdict, Verdict::Warn);
+    assert!(
+        warning
+            .to_string()
+            .contains("within the 8000 ms expected timeout"),
+        "{warning}"
+    );
+    // The same evidence, the run ending 9.4 s after the last attempt (8 s
+    // and 1.5 s of tolerance): no warning; at 9.6 s: a warning.
+    let scenario = cdm_conformance::certify::scenarios(&contract)
+        .into_iter()
+        .find(|s| s.id == "timeout.every_attempt")
+        .unwrap();
+    let mut evidence = case.evidence.clone().unwrap();
+    let last = evidence.arrivals.last().unwrap().after_us;
+    let key = test_signing_key().verifying_key();
+    let run = case.client.clone().unwrap();
+    for (ended_ms, warned) in [(9_400, false), (9_600, true)] {
+        evidence.ended_after_us = last + ended_ms * 1000;
+        let findings =
+            cdm_conformance::certify::judge::judge(&contract, &scenario, &evidence, &key, &run);
+        assert_eq!(
+            findings
+                .iter()
+                .any(|f| f.check.as_str() == "give_up_in_time"),
+            warned,
+            "run ending {ended_ms} ms after the last attempt"
+        );
+    }
 }

@@ -5,6 +5,7 @@ mod faulty_clients;
 mod faulty_servers;
 mod fuzz_checks;
 mod hostile_servers;
+mod rejudge;
 mod reliability;
 mod sibling;
 
@@ -41,4 +42,19 @@ pub fn assert_caught(report: &Report, fault: &str, case_id: &str, check: &str, s
         rendered.contains(seen),
         "{fault}: {check} says {rendered:?}, not {seen:?}"
     );
+}
+
+/// Asserts that a certification report, as JSON, is judged again from its
+/// own evidence to the very verdicts it carries.
+pub fn assert_rejudged(report: &Report) {
+    let contract = cdm_conformance::Contract::embedded();
+    let key = cdm_conformance::simulator::test_signing_key().verifying_key();
+    let judged = cdm_conformance::rejudge::rejudge(&contract, &report.to_json(), &key)
+        .unwrap_or_else(|e| panic!("the report could not be judged again: {e}"));
+    assert!(
+        judged.unsupported.is_empty(),
+        "the report's evidence does not support it: {:#?}",
+        judged.unsupported
+    );
+    assert_eq!(judged.cases, report.cases.len());
 }
