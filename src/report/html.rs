@@ -1,11 +1,23 @@
 //! A self-contained HTML page: the certificate a vendor hands in.
+//!
+//! Every text the harness did not write goes through `escape.rs`, element
+//! content and attribute values alike; the page's Content-Security-Policy
+//! ([`CONTENT_SECURITY_POLICY`]) runs no script and loads nothing, should
+//! markup ever get through.
 
 use super::Report;
+use super::escape::{html as esc, html_attribute as attr};
+
+/// The policy every HTML report carries: nothing is loaded and no script
+/// runs; the page's own `<style>` applies.
+pub const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; style-src 'unsafe-inline'";
 
 impl Report {
-    /// A self-contained HTML page: no script, no network asset.
+    /// A self-contained HTML page: no script, no network asset. What a
+    /// server or a client said is escaped, and the page's
+    /// Content-Security-Policy ([`CONTENT_SECURITY_POLICY`]) forbids script
+    /// and every load.
     pub fn to_html(&self) -> String {
-        use html_escape::encode_text as esc;
         let s = &self.summary;
         let mut rows = String::new();
         // Failures first, then warnings, information, passes; stable within each.
@@ -45,8 +57,9 @@ impl Report {
                 ));
             }
             rows.push_str(&format!(
-                "<tr class=\"{v}\"><td class=\"verdict\">{v}</td><td><code>{id}</code></td><td>{spec_ref}</td><td>{message}<details><summary>exchanges</summary>{exchanges}</details>{client}</td><td>{ms}</td></tr>\n",
-                v = c.shown_verdict(),
+                "<tr class=\"{class}\"><td class=\"verdict\">{v}</td><td><code>{id}</code></td><td>{spec_ref}</td><td>{message}<details><summary>exchanges</summary>{exchanges}</details>{client}</td><td>{ms}</td></tr>\n",
+                class = attr(c.shown_verdict()),
+                v = esc(c.shown_verdict()),
                 id = esc(&c.id),
                 spec_ref = esc(&c.spec_ref.to_string()),
                 message = esc(&c.message),
@@ -69,6 +82,7 @@ impl Report {
 <html lang="en">
 <head>
 <meta charset="utf-8">
+<meta http-equiv="Content-Security-Policy" content="{csp}">
 <title>cdm-conformance {mode} report: {headline}</title>
 <style>
 body {{ font-family: system-ui, sans-serif; margin: 2em; }}
@@ -100,13 +114,14 @@ pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; paddin
 </body>
 </html>
 "#,
+            csp = attr(CONTENT_SECURITY_POLICY),
             mode = esc(&self.mode),
             headline = esc(&self.headline()),
-            headline_class = self.headline_verdict(),
+            headline_class = attr(self.headline_verdict().as_str()),
             target = esc(&self.target),
-            name = self.harness.name,
-            version = self.harness.version,
-            commit = self.harness.commit,
+            name = esc(self.harness.name),
+            version = esc(self.harness.version),
+            commit = esc(self.harness.commit),
             complete = if self.complete {
                 "yes"
             } else {
@@ -117,7 +132,7 @@ pre {{ white-space: pre-wrap; word-break: break-all; background: #f6f6f6; paddin
                 .as_ref()
                 .map(|c| format!("<tr><th>client</th><td>{}</td></tr>\n", esc(&c.describe())))
                 .unwrap_or_default(),
-            digest = self.specs_digest,
+            digest = esc(&self.specs_digest),
             started = esc(&self.started_at),
             duration = self.duration_ms,
             passed = s.passed,

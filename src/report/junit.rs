@@ -1,16 +1,21 @@
 //! JUnit XML: one testcase per case, failures with their message.
+//!
+//! quick-junit escapes the markup; every text the harness did not write
+//! goes through `escape.rs` first, so a control character is shown, not
+//! dropped, and the XML stays valid.
 
 use std::time::Duration;
 
 use super::Report;
+use super::escape::xml;
 use crate::verdict::Verdict;
 
 impl Report {
     /// JUnit XML: one testcase per case, failures with their message.
     pub fn to_junit(&self) -> String {
         use quick_junit::{NonSuccessKind, Report as JReport, TestCase, TestCaseStatus, TestSuite};
-        let mut report = JReport::new(self.harness.name);
-        let mut suite = TestSuite::new(self.mode.as_str());
+        let mut report = JReport::new(xml(self.harness.name));
+        let mut suite = TestSuite::new(xml(&self.mode));
         let identity = [
             ("harness.version", self.harness.version.to_owned()),
             ("harness.commit", self.harness.commit.to_owned()),
@@ -20,45 +25,49 @@ impl Report {
             ("headline", self.headline()),
         ];
         for (k, v) in identity {
-            suite.add_property((k, v.as_str()));
+            suite.add_property((k.to_owned(), xml(&v)));
         }
         if let Some(client) = &self.client {
-            suite.add_property(("client", client.describe().as_str()));
+            suite.add_property(("client".to_owned(), xml(&client.describe())));
         }
         for (k, v) in &self.settings {
-            suite.add_property((format!("setting.{k}").as_str(), v.as_str()));
+            suite.add_property((format!("setting.{}", xml(k)), xml(v)));
         }
         let causes = self.causes();
         if !causes.is_empty() {
-            let lines: Vec<String> = causes.iter().map(|c| c.line()).collect();
+            let lines: Vec<String> = causes.iter().map(|c| xml(&c.line())).collect();
             suite.set_system_out(format!("root causes:\n{}", lines.join("\n")));
         }
         for c in &self.cases {
             let status = match (&c.known, c.verdict) {
                 (Some(k), _) if k.stale => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    s.set_message(format!(
+                    s.set_message(xml(&format!(
                         "stale known deviation: the case passes, remove its entry ({})",
                         k.entry.reason
-                    ));
+                    )));
                     s
                 }
                 (Some(_), _) => TestCaseStatus::success(),
                 (None, Verdict::Fail) => {
                     let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
-                    s.set_message(c.message.as_str());
-                    s.set_description(format!("{}\n{}", c.spec_ref, c.message));
+                    s.set_message(xml(&c.message));
+                    s.set_description(format!(
+                        "{}\n{}",
+                        xml(&c.spec_ref.to_string()),
+                        xml(&c.message)
+                    ));
                     s
                 }
                 (None, Verdict::Skip) => TestCaseStatus::skipped(),
                 (None, _) => TestCaseStatus::success(),
             };
-            let mut tc = TestCase::new(c.id.as_str(), status);
-            tc.set_classname(format!("{}.{}", self.harness.name, self.mode));
+            let mut tc = TestCase::new(xml(&c.id), status);
+            tc.set_classname(xml(&format!("{}.{}", self.harness.name, self.mode)));
             tc.set_time(Duration::from_millis(c.duration_ms));
             match &c.known {
                 Some(k) if !k.stale => {
-                    tc.set_system_out(format!(
+                    tc.set_system_out(xml(&format!(
                         "known deviation ({}{}): {} ({})",
                         k.entry.reason,
                         k.entry
@@ -67,10 +76,13 @@ impl Report {
                             .map_or(String::new(), |t| format!(", {t}")),
                         c.message,
                         c.spec_ref
-                    ));
+                    )));
                 }
                 _ if matches!(c.verdict, Verdict::Warn | Verdict::Info | Verdict::Pass) => {
-                    tc.set_system_out(format!("{}: {} ({})", c.verdict, c.message, c.spec_ref));
+                    tc.set_system_out(xml(&format!(
+                        "{}: {} ({})",
+                        c.verdict, c.message, c.spec_ref
+                    )));
                 }
                 _ => {}
             }

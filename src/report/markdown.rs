@@ -1,27 +1,30 @@
 //! A Markdown summary, fit for a CI job summary.
+//!
+//! Every text the harness did not write goes through `escape.rs`: on one
+//! line, as text, never markup.
 
+use super::escape::{markdown as md, markdown_code as code};
 use super::{CaseReport, Report};
 use crate::verdict::Verdict;
 
 impl Report {
     /// A Markdown summary, fit for a CI job summary: counts, then every case
-    /// that did not pass, then all cases folded away.
+    /// that did not pass, then all cases folded away. What a server or a
+    /// client said is escaped: it reads as sent and opens no HTML, link,
+    /// image, table, heading or code.
     pub fn to_markdown(&self) -> String {
-        fn cell(text: &str) -> String {
-            text.replace('|', "\\|").replace(['\n', '\r'], " ")
-        }
         let s = &self.summary;
         let mut out = format!(
-            "## cdm-conformance {}: {}\n\n**target** `{}` · **harness** {} {} (`{}`) · **specs/** `{}` · **started** {} · **complete** {}\n\n\
+            "## cdm-conformance {}: {}\n\n**target** {} · **harness** {} {} ({}) · **specs/** {} · **started** {} · **complete** {}\n\n\
              | passed | failed | warned | skipped | info |\n|---|---|---|---|---|\n| {} | {} | {} | {} | {} |\n",
-            self.mode,
-            self.headline(),
-            cell(&self.target),
-            self.harness.name,
-            self.harness.version,
-            self.harness.commit,
-            self.specs_digest,
-            self.started_at,
+            md(&self.mode),
+            md(&self.headline()),
+            code(&self.target),
+            md(self.harness.name),
+            md(self.harness.version),
+            code(self.harness.commit),
+            code(&self.specs_digest),
+            md(&self.started_at),
             if self.complete {
                 "yes"
             } else {
@@ -34,12 +37,12 @@ impl Report {
             s.info,
         );
         if let Some(client) = &self.client {
-            out.push_str(&format!("\n**client** {}\n", cell(&client.describe())));
+            out.push_str(&format!("\n**client** {}\n", md(&client.describe())));
         }
         if !self.settings.is_empty() {
             out.push_str("\n| setting | value |\n|---|---|\n");
             for (k, v) in &self.settings {
-                out.push_str(&format!("| {} | {} |\n", cell(k), cell(v)));
+                out.push_str(&format!("| {} | {} |\n", md(k), md(v)));
             }
         }
         let causes = self.causes();
@@ -47,10 +50,10 @@ impl Report {
             out.push_str("\n### Root causes\n\n| cases | check | finding |\n|---|---|---|\n");
             for cause in &causes {
                 out.push_str(&format!(
-                    "| {} | `{}` | {} |\n",
+                    "| {} | {} | {} |\n",
                     cause.cases.len(),
-                    cause.finding.check,
-                    cell(&cause.finding.to_string())
+                    code(cause.finding.check.as_str()),
+                    md(&cause.finding.to_string())
                 ));
             }
         }
@@ -80,20 +83,20 @@ impl Report {
             ));
             for c in rows {
                 out.push_str(&format!(
-                    "| `{}` | {} | {} |\n",
-                    cell(&c.id),
-                    cell(&c.spec_ref.to_string()),
-                    cell(&c.message)
+                    "| {} | {} | {} |\n",
+                    code(&c.id),
+                    md(&c.spec_ref.to_string()),
+                    md(&c.message)
                 ));
             }
         }
         out.push_str("\n<details><summary>All cases</summary>\n\n| case | verdict | spec row | ms |\n|---|---|---|---|\n");
         for c in &self.cases {
             out.push_str(&format!(
-                "| `{}` | {} | {} | {} |\n",
-                cell(&c.id),
+                "| {} | {} | {} | {} |\n",
+                code(&c.id),
                 c.shown_verdict(),
-                cell(&c.spec_ref.to_string()),
+                md(&c.spec_ref.to_string()),
                 c.duration_ms
             ));
         }

@@ -1,6 +1,8 @@
 //! Reports: the model, and its renderings: JSON (here), JUnit XML
 //! (`junit.rs`), Markdown (`markdown.rs`), a self-contained HTML page
-//! (`html.rs`). Secrets are scrubbed in one place (`scrub.rs`).
+//! (`html.rs`). Secrets are scrubbed in one place (`scrub.rs`); what the
+//! peer under test said is kept from becoming markup in one place
+//! (`escape.rs`): it is data in every format.
 //!
 //! A [`Report`] is built once from the case results; each format renders it.
 //! Request headers are redacted when recorded, and [`Report::scrub`] replaces
@@ -20,6 +22,7 @@ use crate::transport::{Exchange, TransportError};
 use crate::verdict::{Finding, Verdict};
 
 mod causes;
+mod escape;
 mod html;
 mod junit;
 pub mod known;
@@ -27,6 +30,7 @@ mod markdown;
 mod scrub;
 
 pub use causes::Cause;
+pub use html::CONTENT_SECURITY_POLICY;
 
 use scrub::Scrubber;
 

@@ -9,7 +9,7 @@
 //! | `cli` | every command, run as a user runs it |
 //! | `simulator` | the simulator's answers and robustness |
 //! | `power` | the proof of power: faulty servers and clients caught by name, hostile peers, fuzzing, reliability |
-//! | `report` | every rendering snapshotted, secrets, the browser |
+//! | `report` | every rendering snapshotted, secrets, peer text as data, the browser |
 
 mod common;
 

@@ -1,6 +1,8 @@
-//! Reports: each rendering snapshotted, opened in a browser, and scanned for secrets.
+//! Reports: each rendering snapshotted, opened in a browser, scanned for
+//! secrets, and held to the rule that peer text never becomes markup.
 
 mod browser;
+mod peer_text;
 mod renderings;
 mod secrets;
 
