@@ -122,8 +122,71 @@ impl Console {
         }
     }
 
+    /// One exchange through the proxy, as it passes: verdict, id, method
+    /// and path, the code answered, the upstream's time, and what failed.
+    /// Quiet prints failures only; verbose every failing check too.
+    pub fn exchange_line(&self, c: &CaseReport, code: Option<&str>) -> String {
+        let mut out = String::new();
+        if self.verbosity == Verbosity::Quiet && c.verdict != Verdict::Fail {
+            return out;
+        }
+        let tag = self.paint(
+            c.verdict,
+            &format!("{:<4}", c.verdict.as_str().to_uppercase()),
+        );
+        let (method, path, status) = c.exchanges.first().map_or(("", "", None), |e| {
+            (e.method.as_str(), e.url.as_str(), e.status)
+        });
+        let answered = match (code, status) {
+            (Some(code), _) => code.to_owned(),
+            (None, Some(status)) => format!("HTTP {status}"),
+            (None, None) => "no answer".to_owned(),
+        };
+        let _ = write!(
+            out,
+            "{tag}  {}  {} {}  {}  {} ms",
+            c.id,
+            self.printable(method),
+            self.printable(path),
+            self.printable(&answered),
+            c.duration_ms
+        );
+        if c.verdict >= Verdict::Warn {
+            match self.verbosity {
+                Verbosity::Verbose => {
+                    let _ = writeln!(out);
+                    for f in c.checks.iter().filter(|f| f.verdict >= Verdict::Warn) {
+                        let _ = writeln!(
+                            out,
+                            "        {}: {}",
+                            f.check,
+                            self.printable(&f.to_string())
+                        );
+                    }
+                    return out;
+                }
+                _ => {
+                    let first = c.message.split("; ").next().unwrap_or_default();
+                    let _ = write!(out, "  {}", self.printable(first));
+                }
+            }
+        }
+        let _ = writeln!(out);
+        out
+    }
+
+    /// The end of a run whose case lines were printed as they came (the
+    /// proxy's): root causes and the summary.
+    pub fn render_tail(&self, report: &Report) -> String {
+        self.render_parts(report, false)
+    }
+
     /// The whole console output of a finished run.
     pub fn render(&self, report: &Report) -> String {
+        self.render_parts(report, true)
+    }
+
+    fn render_parts(&self, report: &Report, case_lines: bool) -> String {
         let mut out = String::new();
         // Root causes first: one line for a defect that fails many cases.
         let causes = report.causes();
@@ -134,7 +197,7 @@ impl Console {
         if !causes.is_empty() {
             let _ = writeln!(out);
         }
-        for c in &report.cases {
+        for c in report.cases.iter().filter(|_| case_lines) {
             let stale = c.known.as_ref().is_some_and(|k| k.stale);
             let shown = match self.verbosity {
                 Verbosity::Quiet => (c.verdict == Verdict::Fail && c.known.is_none()) || stale,
@@ -153,7 +216,7 @@ impl Console {
                 "  {} {} ({}) · specs/ {} · started {}",
                 report.harness.name,
                 report.harness.version,
-                &report.harness.commit[..report.harness.commit.len().min(12)],
+                short_commit(report.harness.commit),
                 &report.specs_digest[..report.specs_digest.len().min(12)],
                 report.started_at
             );
@@ -201,6 +264,15 @@ impl Console {
         }
         out
     }
+}
+
+/// A commit as the summary shows it: 12 hex digits, and `-dirty` kept.
+fn short_commit(commit: &str) -> String {
+    let (sha, dirty) = match commit.strip_suffix("-dirty") {
+        Some(sha) => (sha, "-dirty"),
+        None => (commit, ""),
+    };
+    format!("{}{dirty}", &sha[..sha.len().min(12)])
 }
 
 /// A progress bar on standard error while cases run; hidden where it does not belong.

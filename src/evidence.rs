@@ -153,3 +153,45 @@ pub fn redacted(request: &Incoming) -> Incoming {
     }
     request
 }
+
+/// What came back from the upstream a request was forwarded to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Upstream {
+    /// The answer, or why there was none.
+    pub outcome: Result<crate::transport::Received, crate::transport::TransportError>,
+    /// Milliseconds from forwarding to the end of the answer.
+    pub elapsed_ms: u64,
+    /// The harness's wall clock at the end of the answer.
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: OffsetDateTime,
+}
+
+/// Why the proxy answered a request itself instead of forwarding it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", tag = "kind")]
+pub enum Refused {
+    /// The body was longer than the cap (answered 413).
+    BodyTooLarge {
+        /// The cap, in bytes.
+        cap: usize,
+    },
+    /// The bytes were not an HTTP/1.1 request (answered 400).
+    NotHttp {
+        /// What was wrong.
+        reason: String,
+    },
+}
+
+/// One exchange through the proxy: the request as received, the answer
+/// the client got, and what the upstream said.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Proxied {
+    /// The request, when it came and what the client was answered.
+    pub arrival: Arrival,
+    /// The upstream's answer; `None` when the proxy refused the request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upstream: Option<Upstream>,
+    /// Why the proxy answered itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<Refused>,
+}

@@ -57,6 +57,7 @@ pub mod console;
 pub mod contract;
 pub mod evidence;
 pub mod profile;
+pub mod proxy;
 pub mod redact;
 pub mod rejudge;
 pub mod report;

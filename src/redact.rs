@@ -35,6 +35,9 @@ pub const FINGERPRINT_HEX: usize = 8;
 /// not reveal a token.
 pub fn token(value: &str) -> String {
     use sha2::Digest as _;
+    if is_redacted(value) {
+        return value.to_owned();
+    }
     let len = value.chars().count();
     let head: String = value.chars().take(TOKEN_PREFIX.min(len / 2)).collect();
     let digest = sha2::Sha256::digest(value.as_bytes());
@@ -44,6 +47,20 @@ pub fn token(value: &str) -> String {
         .map(|b| format!("{b:02x}"))
         .collect();
     format!("{head}…({len} chars, sha256 {hex})")
+}
+
+/// Whether `value` is already a redacted token (`…(N chars, sha256 X)`):
+/// redacting it again would hide its length and fingerprint.
+pub fn is_redacted(value: &str) -> bool {
+    value
+        .rsplit_once("…(")
+        .and_then(|(_, tail)| tail.strip_suffix(')'))
+        .and_then(|tail| tail.split_once(" chars, sha256 "))
+        .is_some_and(|(len, hex)| {
+            len.bytes().all(|b| b.is_ascii_digit())
+                && hex.len() == FINGERPRINT_HEX
+                && hex.bytes().all(|b| b.is_ascii_hexdigit())
+        })
 }
 
 /// An `Authorization` header value as it may be shown: its scheme, and the
@@ -71,9 +88,15 @@ pub fn header(name: &str, value: &str) -> String {
     }
 }
 
+/// How long a run of base64 starting `MII` must be to be taken for DER key
+/// material: an RSA private key of 1024 bits or more is over 800
+/// characters; a signature of an RSA-4096 key is 684 (and starts `MII`
+/// once in 262,144), so signatures are never taken for keys.
+pub const KEY_MATERIAL_CHARS: usize = 700;
+
 /// `text` with every PEM private key block, and every long run of base64
-/// that looks like DER key material (`MII…`, 200 characters or more),
-/// replaced by a marker. For text a client or server produced.
+/// that looks like DER key material (`MII…`, [`KEY_MATERIAL_CHARS`] or
+/// more), replaced by a marker. For text a client or server produced.
 ///
 /// ```
 /// let log = "key:\n-----BEGIN PRIVATE KEY-----\nMIIEv\n-----END PRIVATE KEY-----\nok";
@@ -111,7 +134,7 @@ fn long_base64(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut run = String::new();
     let flush = |run: &mut String, out: &mut String| {
-        if run.len() >= 200 && run.starts_with("MII") {
+        if run.len() >= KEY_MATERIAL_CHARS && run.starts_with("MII") {
             out.push_str("[key material redacted]");
         } else {
             out.push_str(run);

@@ -1,8 +1,6 @@
 //! Judging one scenario: every request with the request rules, the attempts
 //! between them, and the client's reaction.
 
-use std::time::Duration;
-
 use serde_json::{Map, Value};
 
 use super::scenarios::{Reaction, Scenario};
@@ -12,9 +10,9 @@ use crate::evidence::{Arrival, Evidence, Handed};
 use crate::rules::CheckId;
 use crate::rules::body::response_body;
 use crate::rules::request::{Breach, Expected, check_request};
-use crate::spec::{HeaderFormat, SpecRef, Table};
+use crate::spec::{SpecRef, Table};
 use crate::verdict::{Finding, Verdict};
-use crate::wire::{Timestamp, VerifyingKey};
+use crate::wire::VerifyingKey;
 
 /// Every rule of one attempt's request, each finding saying which request.
 fn check_one(
@@ -29,9 +27,9 @@ fn check_one(
     let expected = Expected {
         prefix: &handed.prefix,
         prefix_shown: "$CDM_BASE_URL",
-        partner_id: &handed.partner_id,
+        partner_id: Some(&handed.partner_id),
         client_key: &handed.client_key,
-        access_token: &handed.access_token,
+        access_token: Some(&handed.access_token),
         public_key,
         body: Some(&handed.request),
         drift: Some((
@@ -57,75 +55,6 @@ fn check_one(
             f
         })
         .collect()
-}
-
-/// The rules between attempts: same idempotency key, a fresh timestamp.
-fn check_retries(contract: &Contract, attempts: &[&Arrival]) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let rule = SpecRef::item(
-        Table::Interpretation,
-        "a retry resends the same body with its own timestamp and signature",
-    );
-    let key = &contract.roles().idempotency_key;
-    let ts_header = contract.header(HeaderFormat::JakartaTimestamp);
-    for pair in attempts.windows(2) {
-        let (a, b) = (pair[0], pair[1]);
-        // The value at the key's path, whatever its JSON type.
-        let reference = |r: &Arrival| {
-            serde_json::from_slice::<Value>(&r.request.body)
-                .ok()
-                .and_then(|v| {
-                    v.as_object()
-                        .and_then(|o| crate::spec::value_at(o, key))
-                        .cloned()
-                })
-        };
-        if reference(a) != reference(b) {
-            let shown = |r: Option<Value>| r.unwrap_or(Value::Null).to_string();
-            out.push(Finding::new(
-                CheckId::SameReferenceOnRetry,
-                Verdict::Fail,
-                rule.clone(),
-                format!("{key} {} again", shown(reference(a))),
-                format!("{key} {}", shown(reference(b))),
-            ));
-        }
-        let ts = |r: &Arrival| {
-            ts_header
-                .and_then(|h| r.request.header(h).flatten())
-                .and_then(|t| Timestamp::parse(t).ok())
-        };
-        let gap = Duration::from_micros(b.after_us.saturating_sub(a.after_us));
-        // Timestamps have whole seconds. An earlier one is always wrong. An
-        // equal one is wrong when the retry came 5 s or more later (a stale
-        // timestamp reused); between 2 and 5 s it is a warning, since a slow
-        // signer (an HSM, say) may take that long after making it.
-        if let (Some(ta), Some(tb)) = (ts(a), ts(b)) {
-            let verdict = if tb.unix_seconds() < ta.unix_seconds()
-                || (gap >= Duration::from_secs(5) && tb.unix_seconds() == ta.unix_seconds())
-            {
-                Some(Verdict::Fail)
-            } else if gap >= Duration::from_secs(2) && tb.unix_seconds() == ta.unix_seconds() {
-                Some(Verdict::Warn)
-            } else {
-                None
-            };
-            if let Some(verdict) = verdict {
-                out.push(Finding::new(
-                    CheckId::FreshTimestampOnRetry,
-                    verdict,
-                    rule.clone(),
-                    format!(
-                        "a retry {} ms after the attempt before to carry an {} later than {ta}",
-                        gap.as_millis(),
-                        ts_header.unwrap_or_default()
-                    ),
-                    format!("{} {tb}", ts_header.unwrap_or_default()),
-                ));
-            }
-        }
-    }
-    out
 }
 
 /// A client whose last attempt got no answer in time should give up
@@ -220,7 +149,7 @@ pub fn judge(
         findings.extend(check_one(contract, &evidence.handed, public_key, i + 1, r));
     }
     let attempts: Vec<&Arrival> = records.iter().filter(|r| r.on_endpoint).collect();
-    findings.extend(check_retries(contract, &attempts));
+    findings.extend(crate::rules::conduct::retries(contract, &attempts));
     findings.extend(check_give_up(contract, &attempts, evidence.ended_after_us));
 
     let n = attempts.len() as u32;

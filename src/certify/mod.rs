@@ -148,6 +148,7 @@ pub async fn certify(
     // signatures it verifies prove nothing about who signed.
     let fingerprint = options.public_key.fingerprint();
     let published = crate::testkeys::is_published(&options.public_key);
+    report.run = Some(run.tag().to_owned());
     report.complete = options.cases.is_none();
     report.test_key = published;
     report.client = Some(options.identity.clone());
@@ -257,6 +258,8 @@ async fn run_scenario(
         ended_after_us: ended.as_micros() as u64,
         strays: engine.strays(),
     };
+    let mut evidence = evidence;
+    crate::report::scrub_evidence(&mut evidence, &[&options.credentials.access_token]);
     let findings = judge::judge(
         contract,
         &scenario,

@@ -37,12 +37,19 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ClientArgs) -> Result<Ou
         merchant_id: c.merchant_id.clone().unwrap_or(d.merchant_id),
     };
     let mut note = String::new();
-    match &c.public_key {
-        Some(k) => options.public_key = verifying_key("--public-key", k)?,
-        None if cmd.is_some() => {
+    // The reference client signs with --private-key when given (its public
+    // half verifies, unless --public-key says otherwise).
+    let reference_key = match (&cmd, &c.private_key) {
+        (None, Some(k)) => Some(super::signing_key("--private-key", k)?),
+        _ => None,
+    };
+    match (&c.public_key, &reference_key) {
+        (Some(k), _) => options.public_key = verifying_key("--public-key", k)?,
+        (None, Some(key)) => options.public_key = key.verifying_key(),
+        (None, None) if cmd.is_some() => {
             note = "note: no --public-key: signatures were verified with the built-in test key (src/testkeys/partner-public.pem)\n".into();
         }
-        None => {}
+        (None, None) => {}
     }
     options.deadline = Duration::from_secs(args.deadline);
     options.request_cap = args.request_cap as usize;
@@ -51,7 +58,10 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ClientArgs) -> Result<Ou
     options.cases = args.reports.cases.clone();
     let client: Arc<dyn ClientUnderTest> = match &cmd {
         Some(cmd) => Arc::new(CommandClient::new(cmd.clone())),
-        None => Arc::new(ReferenceClient::new(contract.clone(), test_signing_key())),
+        None => Arc::new(ReferenceClient::new(
+            contract.clone(),
+            reference_key.unwrap_or_else(test_signing_key),
+        )),
     };
     let total = crate::runner::select(
         crate::certify::scenarios(&contract),

@@ -11,6 +11,7 @@
 mod client;
 mod diff;
 mod output;
+mod proxy;
 mod rejudge;
 mod server;
 mod simulate;
@@ -60,8 +61,70 @@ pub enum Command {
     Rules,
     /// Compare two JSON reports: cases newly failing, newly passing, changed (exit 1 when NEW fails a case OLD passed)
     Diff(DiffArgs),
-    /// Judge a certification report again from its evidence: verify every signature, exit 1 naming each unsupported verdict
+    /// Judge a certification or proxy report again from its evidence: verify every signature, exit 1 naming each unsupported verdict
     Rejudge(RejudgeArgs),
+    /// A validating proxy: forward each request to --upstream unchanged and its answer back, judging both; reports on Ctrl-C, SIGTERM or --max-exchanges
+    Proxy(ProxyArgs),
+}
+
+/// `proxy`.
+#[derive(Debug, Args)]
+pub struct ProxyArgs {
+    /// The endpoint's base URL, http or https: a request for path P goes to URL + P
+    #[arg(long, value_name = "URL")]
+    pub upstream: String,
+    /// The port on 127.0.0.1 to listen on (0: any free port, printed at start)
+    #[arg(long, value_name = "N", default_value_t = 0, conflicts_with = "listen")]
+    pub port: u16,
+    /// The address to listen on instead, e.g. 0.0.0.0:8080 (anyone who reaches it can use the proxy)
+    #[arg(long, value_name = "ADDR")]
+    pub listen: Option<std::net::SocketAddr>,
+    /// The partner's credentials: --public-key verifies signatures over --client-key; --partner-id and --access-token are judged when given
+    #[command(flatten)]
+    pub credentials: CredentialArgs,
+    /// Trust these PEM certificates for the upstream's TLS: a private CA, or its own self-signed certificate
+    #[arg(long, value_name = "PATH")]
+    pub ca_bundle: Option<PathBuf>,
+    /// Trust any TLS certificate of the upstream (a last resort; every report says so)
+    #[arg(long, conflicts_with = "ca_bundle")]
+    pub insecure: bool,
+    /// Stop after N exchanges and write the reports
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_exchanges: Option<u64>,
+    /// Write the JSON report here
+    #[arg(long, value_name = "PATH")]
+    pub report_json: Option<PathBuf>,
+    /// Write JUnit XML here
+    #[arg(long, value_name = "PATH")]
+    pub junit: Option<PathBuf>,
+    /// Write the self-contained HTML report here
+    #[arg(long, value_name = "PATH")]
+    pub report_html: Option<PathBuf>,
+    /// Write a Markdown summary here
+    #[arg(long, value_name = "PATH")]
+    pub report_md: Option<PathBuf>,
+    /// Print only failing exchanges and the summary line
+    #[arg(long, short, conflicts_with = "verbose")]
+    pub quiet: bool,
+    /// Print every exchange and every failing check
+    #[arg(long, short)]
+    pub verbose: bool,
+}
+
+impl ProxyArgs {
+    /// The reports asked for, in the form every command writes them.
+    pub fn reports(&self) -> ReportArgs {
+        ReportArgs {
+            report_json: self.report_json.clone(),
+            junit: self.junit.clone(),
+            report_html: self.report_html.clone(),
+            report_md: self.report_md.clone(),
+            cases: None,
+            quiet: self.quiet,
+            verbose: self.verbose,
+            list: false,
+        }
+    }
 }
 
 /// `rejudge`.
@@ -590,6 +653,7 @@ pub fn run(cli: &Cli) -> Result<Outcome, CliError> {
         Command::Client(args) => runtime()?.block_on(client::run(contract()?, args)),
         Command::Diff(args) => diff::run(args),
         Command::Rejudge(args) => rejudge::run(&*contract()?, args),
+        Command::Proxy(args) => runtime()?.block_on(proxy::run(contract()?, args)),
         Command::Rules => Ok(Outcome {
             stdout: crate::rulebook::render(&*contract()?),
             stderr: String::new(),

@@ -71,6 +71,17 @@ fn write_reports(report: &Report, args: &ReportArgs) -> Result<(), CliError> {
 /// reports; a report that cannot be written is exit 2, after the summary.
 pub(super) fn finish(report: &Report, args: &ReportArgs, note: &str) -> Outcome {
     let stdout = format!("{note}{}", args.console().render(report));
+    written(report, args, stdout)
+}
+
+/// The same for a run whose case lines were printed as they came: the
+/// root causes and the summary.
+pub(super) fn finish_tail(report: &Report, args: &ReportArgs, note: &str) -> Outcome {
+    let stdout = format!("{note}{}", args.console().render_tail(report));
+    written(report, args, stdout)
+}
+
+fn written(report: &Report, args: &ReportArgs, stdout: String) -> Outcome {
     match write_reports(report, args) {
         Ok(()) => Outcome {
             stdout,

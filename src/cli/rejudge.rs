@@ -30,14 +30,21 @@ pub(super) fn run(contract: &Contract, args: &RejudgeArgs) -> Result<Outcome, Cl
         "{} signature(s) verified, {} did not verify (each judged in its case)",
         judged.signatures_valid, judged.signatures_invalid
     );
-    match judged.unsupported.is_empty() {
-        true => stdout.push_str(&format!(
-            "rejudged {} case(s): every verdict follows from the report's evidence; {signatures}\n",
-            judged.cases
+    let what = format!(
+        "rejudged {} case(s) of a report whose headline reads {}",
+        judged.cases,
+        judged.headline.to_uppercase()
+    );
+    match (judged.unsupported.is_empty(), judged.other_rules) {
+        (true, _) => stdout.push_str(&format!(
+            "{what}: every verdict follows from the report's evidence; {signatures}\n"
         )),
-        false => stdout.push_str(&format!(
-            "rejudged {} case(s): {} place(s) where the report's evidence does not support what it says; {signatures}\n",
-            judged.cases,
+        (false, false) => stdout.push_str(&format!(
+            "{what}: {} place(s) where the report's evidence does not support what it says; {signatures}\n",
+            judged.unsupported.len()
+        )),
+        (false, true) => stdout.push_str(&format!(
+            "{what}: {} place(s) differ, but the report rests on other rules than these: judge it with the specs/ (--spec DIR) or the release that made it; {signatures}\n",
             judged.unsupported.len()
         )),
     }

@@ -103,6 +103,19 @@ pub(super) async fn run(
     if let Some(p) = &private_path {
         env.push_str(&format!("CDM_PRIVATE_KEY={}\n", p.display()));
     }
+    // The public half, for what verifies the partner's signatures (`client`,
+    // `proxy`).
+    let public_path = dir.join("public.pem");
+    let public_pem = sim
+        .config()
+        .public_key
+        .to_spki_pem()
+        .map_err(|source| CliError::Key {
+            flag: "simulate",
+            source,
+        })?;
+    write_file(&public_path, public_pem.as_bytes(), 0o644)?;
+    env.push_str(&format!("CDM_PUBLIC_KEY={}\n", public_path.display()));
     // Another endpoint's simulator: the suite sourcing this file runs its spec.
     if let Some(dir) = spec_dir {
         let dir = std::fs::canonicalize(dir).unwrap_or_else(|_| dir.to_owned());

@@ -150,6 +150,9 @@ pub struct CaseReport {
     /// Client certification: what the verdict was given on, for `rejudge`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub evidence: Option<crate::evidence::Evidence>,
+    /// Proxy: the exchange as it passed, for `rejudge`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub proxied: Option<crate::evidence::Proxied>,
 }
 
 impl CaseReport {
@@ -238,6 +241,7 @@ impl CaseReport {
             known: None,
             client: None,
             evidence: None,
+            proxied: None,
         }
     }
 
@@ -267,19 +271,10 @@ impl CaseReport {
             }
         }
         if let Some(evidence) = &mut self.evidence {
-            s.fix(&mut evidence.handed.access_token);
-            for a in &mut evidence.arrivals {
-                for (_, v) in &mut a.request.headers {
-                    if let Some(v) = v {
-                        s.fix(v);
-                    }
-                }
-                s.fix_bytes(&mut a.request.body);
-                for (_, v) in &mut a.answer.headers {
-                    s.fix(v);
-                }
-                s.fix_bytes(&mut a.answer.body);
-            }
+            s.fix_evidence(evidence);
+        }
+        if let Some(p) = &mut self.proxied {
+            s.fix_proxied(p);
         }
         if let Some(run) = &mut self.client {
             s.fix(&mut run.stdout_tail);
@@ -305,6 +300,18 @@ impl CaseReport {
     pub fn unreachable(&self) -> bool {
         !self.exchanges.is_empty() && self.exchanges.iter().all(|e| e.connect_failed)
     }
+}
+
+/// Replaces secrets in a certification case's evidence. Evidence is
+/// scrubbed before it is judged, so what a report keeps is what was
+/// judged (the report's own scrub then changes nothing in it).
+pub fn scrub_evidence(evidence: &mut crate::evidence::Evidence, secrets: &[&str]) {
+    Scrubber::new(secrets).fix_evidence(evidence);
+}
+
+/// The same for an exchange through the proxy.
+pub fn scrub_proxied(proxied: &mut crate::evidence::Proxied, secrets: &[&str]) {
+    Scrubber::new(secrets).fix_proxied(proxied);
 }
 
 /// The harness that made a report.
@@ -415,6 +422,10 @@ pub struct Report {
     /// subset) or `trial` (the built-in test key).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub certification: Option<String>,
+    /// The run's tag, part of every idempotency key it made (certification):
+    /// what ties each case's evidence to this run.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub run: Option<String>,
     /// When the run began (RFC 3339, UTC).
     pub started_at: String,
     /// Wall time of the run.
@@ -455,6 +466,7 @@ impl Report {
             insecure_tls: false,
             client: None,
             certification: None,
+            run: None,
             started_at: started_at.format(&Rfc3339).unwrap_or_default(),
             duration_ms: duration.as_millis() as u64,
             root_causes: vec![],

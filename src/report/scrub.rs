@@ -36,4 +36,34 @@ impl Scrubber {
             *bytes = text.into_bytes();
         }
     }
+
+    /// Every text of a recorded arrival: the request's headers and body,
+    /// the answer's.
+    pub(super) fn fix_arrival(&self, a: &mut crate::evidence::Arrival) {
+        for v in a.request.headers.iter_mut().filter_map(|(_, v)| v.as_mut()) {
+            self.fix(v);
+        }
+        self.fix_bytes(&mut a.request.body);
+        for (_, v) in &mut a.answer.headers {
+            self.fix(v);
+        }
+        self.fix_bytes(&mut a.answer.body);
+    }
+
+    pub(super) fn fix_evidence(&self, evidence: &mut crate::evidence::Evidence) {
+        self.fix(&mut evidence.handed.access_token);
+        for a in &mut evidence.arrivals {
+            self.fix_arrival(a);
+        }
+    }
+
+    pub(super) fn fix_proxied(&self, p: &mut crate::evidence::Proxied) {
+        self.fix_arrival(&mut p.arrival);
+        if let Some(Ok(r)) = p.upstream.as_mut().map(|u| &mut u.outcome) {
+            for (_, v) in &mut r.headers {
+                self.fix(v);
+            }
+            self.fix_bytes(&mut r.body);
+        }
+    }
 }

@@ -14,6 +14,7 @@
 //! Every conclusion is a [`crate::verdict::Finding`] named by a [`CheckId`].
 
 pub mod body;
+pub mod conduct;
 pub mod request;
 pub mod response;
 
@@ -94,13 +95,17 @@ pub enum CheckId {
     Attempts,
     /// A client gives up on an unanswered attempt at the expected timeout.
     GiveUpInTime,
+    /// A new transaction gets a new idempotency key (proxy).
+    UniqueReference,
+    /// A resend comes only after an answer that allows it (proxy).
+    RetryAllowed,
     /// What the client reported.
     ClientOutcome,
 }
 
 impl CheckId {
     /// Every check, what it requires and where it comes from: the rule book.
-    pub const BOOK: [(CheckId, &'static str, &'static str); 31] = [
+    pub const BOOK: [(CheckId, &'static str, &'static str); 33] = [
         (
             CheckId::ResponseCodeExpected,
             "the answer's code is one of the case's expected codes",
@@ -252,6 +257,16 @@ impl CheckId {
             "api.toml [endpoint] expected_timeout_ms; interpretations.toml [client] give_up_tolerance_ms",
         ),
         (
+            CheckId::UniqueReference,
+            "a client never sends an idempotency key it used before with another body (proxy)",
+            "request body table, the idempotency key's row (a unique transaction identifier); interpretations.toml [roles] idempotency_key",
+        ),
+        (
+            CheckId::RetryAllowed,
+            "a client resends a request only after an answer whose partner action allows it, no answer in time, or an unexpected answer (proxy)",
+            "response code table: partner actions; interpretations.toml [[client_policy_override]]",
+        ),
+        (
             CheckId::ClientOutcome,
             "the client reports what the scenario requires: the success fields it was sent, or failed (with the code)",
             "the scenario's row of the response code table",
@@ -291,6 +306,8 @@ impl CheckId {
             CheckId::FreshTimestampOnRetry => "fresh_timestamp_on_retry",
             CheckId::Attempts => "attempts",
             CheckId::GiveUpInTime => "give_up_in_time",
+            CheckId::UniqueReference => "unique_reference",
+            CheckId::RetryAllowed => "retry_allowed",
             CheckId::ClientOutcome => "client_outcome",
         }
     }

@@ -51,12 +51,14 @@ pub struct Expected<'a> {
     pub prefix: &'a str,
     /// How a message shows that prefix (`$CDM_BASE_URL`).
     pub prefix_shown: &'a str,
-    /// The partner id the request must carry.
-    pub partner_id: &'a str,
+    /// The partner id the request must carry, when it is known (a proxy
+    /// may not know it: then any value is taken).
+    pub partner_id: Option<&'a str>,
     /// The client key the signature must cover.
     pub client_key: &'a str,
-    /// The access token Authorization must carry.
-    pub access_token: &'a str,
+    /// The access token Authorization must carry, when it is known (a
+    /// proxy may not know it: then only the scheme is judged).
+    pub access_token: Option<&'a str>,
     /// The key the signature must verify with.
     pub public_key: &'a VerifyingKey,
     /// The body the request must carry, as JSON, when one was asked for.
@@ -172,32 +174,35 @@ fn diagnose_signature(
         return format!("; it is a signature of that text with {hash} instead of SHA-256");
     }
     let separator = &contract.wire().signing_text_separator;
-    let candidates = [
+    let partner = expected.partner_id.map(|p| {
         (
-            contract.signing_text(expected.partner_id, ts),
+            contract.signing_text(p, ts),
             format!(
                 "{} signed in place of the client key",
                 contract
                     .header(HeaderFormat::Identifier)
                     .unwrap_or("the partner id")
             ),
-        ),
-        (
+        )
+    });
+    let candidates = [
+        partner,
+        Some((
             contract.signing_text(ts, expected.client_key),
             "the timestamp and the client key swapped".to_owned(),
-        ),
-        (
+        )),
+        Some((
             format!("{}{ts}", expected.client_key),
             format!("no {separator:?} between client key and timestamp"),
-        ),
-        (format!("{text}\n"), "a newline after the text".to_owned()),
-        (ts.to_owned(), "the timestamp alone".to_owned()),
-        (
+        )),
+        Some((format!("{text}\n"), "a newline after the text".to_owned())),
+        Some((ts.to_owned(), "the timestamp alone".to_owned())),
+        Some((
             expected.client_key.to_owned(),
             "the client key alone".to_owned(),
-        ),
+        )),
     ];
-    for (candidate, mistake) in candidates {
+    for (candidate, mistake) in candidates.into_iter().flatten() {
         if key.verify(&candidate, sig).is_ok() {
             return format!("; it is a valid signature of {candidate:?} ({mistake})");
         }
@@ -296,20 +301,31 @@ pub fn headers(contract: &Contract, req: &Incoming, expected: &Expected) -> Vec<
         }
     }
     if let Some((row, v)) = value(HeaderFormat::Identifier)
-        && v != expected.partner_id
+        && let Some(partner_id) = expected.partner_id
+        && v != partner_id
     {
         out.push(breached(
             Breach::UnknownPartner,
             Some(&row.name),
             CheckId::XPartnerId,
             row.spec_ref(),
-            format!("{}: {}", row.name, expected.partner_id),
+            format!("{}: {partner_id}", row.name),
             format!("{v:?}"),
         ));
     }
     if let Some((row, v)) = value(HeaderFormat::BearerToken) {
-        let wanted = contract.wire().authorization(expected.access_token);
-        let shown = format!("{}: {}", row.name, crate::redact::authorization(&wanted));
+        let shown = match expected.access_token {
+            Some(token) => format!(
+                "{}: {}",
+                row.name,
+                crate::redact::authorization(&contract.wire().authorization(token))
+            ),
+            None => format!(
+                "{}: {}<token>",
+                row.name,
+                contract.wire().authorization_prefix
+            ),
+        };
         let prefix = &contract.wire().authorization_prefix;
         // The scheme in another case (`bearer x`): RFC 9110 makes it
         // case-insensitive, the API text prints `Bearer`: a warning.
@@ -338,7 +354,7 @@ pub fn headers(contract: &Contract, req: &Incoming, expected: &Expected) -> Vec<
                 shown,
                 format!("{:?}", crate::redact::authorization(v)),
             )),
-            Some(token) if token != expected.access_token => out.push(breached(
+            Some(token) if expected.access_token.is_some_and(|t| t != token) => out.push(breached(
                 Breach::UnknownToken,
                 Some(&row.name),
                 CheckId::Authorization,

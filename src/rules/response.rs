@@ -95,12 +95,14 @@ pub fn parse_response(spec: &Spec, received: &Received) -> Result<ParsedResponse
 }
 
 /// Checks every rule a response must keep, whatever was asked. `parsed` is
-/// the result of [`parse_response`].
+/// the result of [`parse_response`]; `received_at` is the harness's clock
+/// when the answer came (what its X-TIMESTAMP is held to).
 pub fn response_rules(
     spec: &Spec,
     received: &Received,
     parsed: &Result<ParsedResponse, Finding>,
     elapsed_ms: u64,
+    received_at: time::OffsetDateTime,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
     let pass = |check, spec_ref: SpecRef, what: String| {
@@ -136,7 +138,7 @@ pub fn response_rules(
             Ok(ts) => {
                 // Well formed; and from a clock that is not stale or frozen.
                 let limit = spec.interpretations.server.response_timestamp_drift_seconds;
-                let now = time::OffsetDateTime::now_utc().unix_timestamp();
+                let now = received_at.unix_timestamp();
                 let drift = (ts.unix_seconds() - now).unsigned_abs();
                 fresh = Some(if drift <= limit {
                     pass(
@@ -392,7 +394,13 @@ pub fn judge_exchange(
         }
     };
     let parsed = parse_response(spec, received);
-    let mut findings = response_rules(spec, received, &parsed, exchange.elapsed_ms);
+    let mut findings = response_rules(
+        spec,
+        received,
+        &parsed,
+        exchange.elapsed_ms,
+        exchange.received_at,
+    );
     if let Some(codes) = expected {
         findings.insert(
             0,
@@ -400,4 +408,61 @@ pub fn judge_exchange(
         );
     }
     findings
+}
+
+/// The code and success id of an answer, and how a message shows it.
+pub fn code_and_id(
+    contract: &Contract,
+    e: &Exchange,
+) -> (Option<ResponseCode>, Option<String>, String) {
+    let spec = &contract.spec;
+    let id_field = &contract.roles().success_id;
+    match &e.outcome {
+        Ok(r) => {
+            let parsed = parse_response(spec, r);
+            // Compared as JSON: a number or an absent id counts too.
+            let id = parsed
+                .as_ref()
+                .ok()
+                .and_then(|p| p.body.get(id_field))
+                .map(|v| v.to_string());
+            let code = parsed.as_ref().ok().and_then(|p| p.code);
+            let shown = format!(
+                "{} {id_field} {}",
+                code_and_message(spec, &parsed),
+                id.as_deref()
+                    .map_or("absent".to_owned(), |i| format!("{i:?}"))
+            );
+            (code, id, shown)
+        }
+        Err(err) => (None, None, err.to_string()),
+    }
+}
+
+/// An identical replay may get the first answer again or a refusal; a
+/// second, different success is a duplicate of the transaction.
+pub fn no_duplicate(
+    contract: &Contract,
+    spec_ref: &SpecRef,
+    first: &Exchange,
+    second: &Exchange,
+) -> Finding {
+    let success = contract.success_code();
+    let id_field = &contract.roles().success_id;
+    let (c1, id1, shown1) = code_and_id(contract, first);
+    let (c2, id2, shown2) = code_and_id(contract, second);
+    let duplicate = c1 == Some(success) && c2 == Some(success) && (id1 != id2 || id1.is_none());
+    Finding::new(
+        CheckId::IdenticalReplay,
+        if duplicate {
+            Verdict::Fail
+        } else {
+            Verdict::Pass
+        },
+        spec_ref.clone(),
+        format!(
+            "the first answer again (the same {id_field}) or a refusal: every client retries with the same request, so a second {id_field} is a duplicate"
+        ),
+        format!("first answer {shown1}; identical replay answered {shown2}"),
+    )
 }

@@ -24,7 +24,9 @@ use crate::contract::{
 };
 use crate::report::{CaseReport, Report};
 use crate::rules::CheckId;
-use crate::rules::response::{code_and_message, judge_exchange, parse_response};
+use crate::rules::response::{
+    code_and_id, code_and_message, judge_exchange, no_duplicate, parse_response,
+};
 use crate::simulator::{Simulator, test_signing_key};
 use crate::spec::{FieldType, HeaderFormat, ResponseCode};
 use crate::transport::{ClientError, Exchange, Transport};
@@ -425,62 +427,10 @@ async fn run_business(ctx: &Ctx, case: &Case) -> (Vec<Exchange>, Vec<Finding>) {
                 &second,
                 None,
             ));
-            findings.push(no_duplicate(contract, case, &first, &second));
+            findings.push(no_duplicate(contract, &case.spec_ref, &first, &second));
         }
     }
     (vec![first, second], findings)
-}
-
-/// The code and success id of an answer, and how a message shows it.
-fn code_and_id(
-    contract: &Contract,
-    e: &Exchange,
-) -> (Option<ResponseCode>, Option<String>, String) {
-    let spec = &contract.spec;
-    let id_field = &contract.roles().success_id;
-    match &e.outcome {
-        Ok(r) => {
-            let parsed = parse_response(spec, r);
-            // Compared as JSON: a number or an absent id counts too.
-            let id = parsed
-                .as_ref()
-                .ok()
-                .and_then(|p| p.body.get(id_field))
-                .map(|v| v.to_string());
-            let code = parsed.as_ref().ok().and_then(|p| p.code);
-            let shown = format!(
-                "{} {id_field} {}",
-                code_and_message(spec, &parsed),
-                id.as_deref()
-                    .map_or("absent".to_owned(), |i| format!("{i:?}"))
-            );
-            (code, id, shown)
-        }
-        Err(err) => (None, None, err.to_string()),
-    }
-}
-
-/// An identical replay may get the first answer again or a refusal; a
-/// second, different success is a duplicate of the transaction.
-fn no_duplicate(contract: &Contract, case: &Case, first: &Exchange, second: &Exchange) -> Finding {
-    let success = contract.success_code();
-    let id_field = &contract.roles().success_id;
-    let (c1, id1, shown1) = code_and_id(contract, first);
-    let (c2, id2, shown2) = code_and_id(contract, second);
-    let duplicate = c1 == Some(success) && c2 == Some(success) && (id1 != id2 || id1.is_none());
-    Finding::new(
-        CheckId::IdenticalReplay,
-        if duplicate {
-            Verdict::Fail
-        } else {
-            Verdict::Pass
-        },
-        case.spec_ref.clone(),
-        format!(
-            "the first answer again (the same {id_field}) or a refusal: every client retries with the same request, so a second {id_field} is a duplicate"
-        ),
-        format!("first answer {shown1}; identical replay answered {shown2}"),
-    )
 }
 
 /// Pairs with one key and two bodies, each pair sent at once: at most one

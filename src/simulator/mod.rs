@@ -481,9 +481,9 @@ impl Engine {
         let expected = Expected {
             prefix: &prefix,
             prefix_shown: &prefix,
-            partner_id: &creds.partner_id,
+            partner_id: Some(&creds.partner_id),
             client_key: &creds.client_key,
-            access_token: &creds.access_token,
+            access_token: Some(&creds.access_token),
             public_key: &self.config.public_key,
             body: None,
             drift: None,

@@ -26,7 +26,7 @@ const HEAD_CAP: usize = 64 * 1024;
 trait Io: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Io for T {}
 
-fn broken(reason: impl Into<String>) -> TransportError {
+pub(crate) fn broken(reason: impl Into<String>) -> TransportError {
     TransportError::Broken {
         reason: reason.into(),
     }
@@ -201,7 +201,7 @@ async fn read_head(
 }
 
 /// Reads until `buf` holds at least `want` bytes; false at the end of the stream.
-async fn fill(
+pub(crate) async fn fill(
     io: &mut (impl AsyncRead + Unpin),
     buf: &mut Vec<u8>,
     want: usize,
@@ -227,74 +227,138 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
         .map(|(_, v)| v.as_str())
 }
 
-/// Reads the body after the head: chunked, by length, or to the end.
-async fn read_body(
-    io: &mut (impl AsyncRead + Unpin),
-    mut buf: Vec<u8>,
-    headers: &[(String, String)],
-) -> Result<(Vec<u8>, bool), TransportError> {
-    let chunked = header(headers, "transfer-encoding")
-        .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
-    if chunked {
-        let mut body = Vec::new();
-        loop {
-            let (start, size) = loop {
-                match httparse::parse_chunk_size(&buf) {
-                    Ok(httparse::Status::Complete((start, size))) => break (start, size),
-                    Ok(httparse::Status::Partial) => {
-                        let want = buf.len() + 1;
-                        if buf.len() > 1024 || !fill(io, &mut buf, want).await? {
-                            return Err(broken("the chunked body ended without its last chunk"));
-                        }
-                    }
-                    Err(_) => return Err(broken("a malformed chunk size in the body")),
-                }
-            };
-            if size == 0 {
-                return Ok((body, false));
-            }
-            let size = usize::try_from(size).unwrap_or(usize::MAX);
-            let end = start.saturating_add(size);
-            let room = BODY_CAP - body.len();
-            if size > room {
-                let want = start + room;
-                fill(io, &mut buf, want).await?;
-                let take = buf.len().min(want) - start;
-                body.extend_from_slice(&buf[start..start + take]);
-                return Ok((body, true));
-            }
-            if !fill(io, &mut buf, end.saturating_add(2)).await? {
-                return Err(broken("the chunked body ended in the middle of a chunk"));
-            }
-            if &buf[end..end + 2] != b"\r\n" {
-                return Err(broken("a chunk not followed by CRLF"));
-            }
-            body.extend_from_slice(&buf[start..end]);
-            buf.drain(..end + 2);
+/// How a message's body is delimited (RFC 9112 section 6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Framing {
+    /// `Transfer-Encoding: chunked`.
+    Chunked,
+    /// `Content-Length`.
+    Length(usize),
+    /// A response with neither: until the connection closes.
+    UntilClose,
+    /// A request with neither: no body.
+    Empty,
+}
+
+impl Framing {
+    /// The framing of a message with these headers; `request` for a
+    /// request (no length means no body).
+    pub(crate) fn of(
+        headers: &[(String, String)],
+        request: bool,
+    ) -> Result<Framing, TransportError> {
+        let chunked = header(headers, "transfer-encoding")
+            .is_some_and(|v| v.to_ascii_lowercase().contains("chunked"));
+        if chunked {
+            return Ok(Framing::Chunked);
         }
-    }
-    match header(headers, "content-length") {
-        Some(len) => {
-            let len: usize = len
+        match header(headers, "content-length") {
+            Some(len) => len
                 .trim()
                 .parse()
-                .map_err(|_| broken(format!("Content-Length {len:?} is not a number")))?;
-            let want = len.min(BODY_CAP);
-            if !fill(io, &mut buf, want).await? {
+                .map(Framing::Length)
+                .map_err(|_| broken(format!("Content-Length {len:?} is not a number"))),
+            None if request => Ok(Framing::Empty),
+            None => Ok(Framing::UntilClose),
+        }
+    }
+}
+
+/// Reads a body of this framing from `buf` and then `io`, up to `cap`
+/// bytes: `(body, truncated)`. What follows the body stays in `buf` (the
+/// next message on a kept-alive connection); after a truncated body the
+/// connection is of no further use. `exact_end`: read through the end of
+/// a chunked body's trailer section (for a connection that goes on); a
+/// response on a connection that closes stops at its last chunk.
+pub(crate) async fn read_body(
+    io: &mut (impl AsyncRead + Unpin),
+    buf: &mut Vec<u8>,
+    framing: Framing,
+    cap: usize,
+    exact_end: bool,
+) -> Result<(Vec<u8>, bool), TransportError> {
+    match framing {
+        Framing::Empty => Ok((Vec::new(), false)),
+        Framing::Chunked => {
+            let mut body = Vec::new();
+            loop {
+                let (start, size) = loop {
+                    match httparse::parse_chunk_size(buf) {
+                        Ok(httparse::Status::Complete((start, size))) => break (start, size),
+                        Ok(httparse::Status::Partial) => {
+                            let want = buf.len() + 1;
+                            if buf.len() > 1024 || !fill(io, buf, want).await? {
+                                return Err(broken(
+                                    "the chunked body ended without its last chunk",
+                                ));
+                            }
+                        }
+                        Err(_) => return Err(broken("a malformed chunk size in the body")),
+                    }
+                };
+                if size == 0 && !exact_end {
+                    return Ok((body, false));
+                }
+                if size == 0 {
+                    // The last chunk, then (trailers and) an empty line:
+                    // consumed, so that the next message starts clean.
+                    let mut at = start;
+                    loop {
+                        match buf[at..].windows(2).position(|w| w == b"\r\n") {
+                            Some(0) => {
+                                buf.drain(..at + 2);
+                                return Ok((body, false));
+                            }
+                            Some(line) => at += line + 2,
+                            None => {
+                                let want = buf.len() + 1;
+                                if buf.len() > 8192 || !fill(io, buf, want).await? {
+                                    return Err(broken(
+                                        "the chunked body's trailer section never ended",
+                                    ));
+                                }
+                            }
+                        }
+                    }
+                }
+                let size = usize::try_from(size).unwrap_or(usize::MAX);
+                let end = start.saturating_add(size);
+                let room = cap - body.len();
+                if size > room {
+                    let want = start + room;
+                    fill(io, buf, want).await?;
+                    let take = buf.len().min(want) - start;
+                    body.extend_from_slice(&buf[start..start + take]);
+                    return Ok((body, true));
+                }
+                if !fill(io, buf, end.saturating_add(2)).await? {
+                    return Err(broken("the chunked body ended in the middle of a chunk"));
+                }
+                if &buf[end..end + 2] != b"\r\n" {
+                    return Err(broken("a chunk not followed by CRLF"));
+                }
+                body.extend_from_slice(&buf[start..end]);
+                buf.drain(..end + 2);
+            }
+        }
+        Framing::Length(len) => {
+            let want = len.min(cap);
+            if !fill(io, buf, want).await? {
                 return Err(broken(format!(
                     "the body ended after {} of its {len} bytes",
                     buf.len()
                 )));
             }
-            buf.truncate(want);
-            Ok((buf, len > BODY_CAP))
+            let body: Vec<u8> = buf.drain(..want).collect();
+            Ok((body, len > cap))
         }
-        None => {
+        Framing::UntilClose => {
             // Until the connection closes, within the cap.
-            let complete = !fill(io, &mut buf, BODY_CAP + 1).await?;
-            let truncated = !complete && buf.len() > BODY_CAP;
-            buf.truncate(BODY_CAP);
-            Ok((buf, truncated))
+            let complete = !fill(io, buf, cap + 1).await?;
+            let truncated = !complete && buf.len() > cap;
+            let mut body = std::mem::take(buf);
+            body.truncate(cap);
+            Ok((body, truncated))
         }
     }
 }
@@ -450,7 +514,10 @@ pub(super) async fn exchange(
         let no_body = request.method.eq_ignore_ascii_case("HEAD") || status == 204 || status == 304;
         let (body, truncated) = match no_body {
             true => (Vec::new(), false),
-            false => read_body(&mut io, std::mem::take(&mut buf), &headers).await?,
+            false => {
+                let framing = Framing::of(&headers, false)?;
+                read_body(&mut io, &mut buf, framing, BODY_CAP, false).await?
+            }
         };
         return Ok(Received {
             status,

@@ -15,7 +15,7 @@
 //! server that drips its answer cannot hold the run. Bodies are read up to
 //! a cap; a transport failure is data, not a panic.
 
-mod http1;
+pub(crate) mod http1;
 pub mod tls;
 
 use std::sync::Arc;
@@ -34,7 +34,7 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 pub const BODY_CAP: usize = 1024 * 1024;
 
 /// Why a request got no HTTP answer.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case", tag = "kind")]
 pub enum TransportError {
     /// The connection could not be made.
@@ -71,21 +71,17 @@ impl std::fmt::Display for TransportError {
 }
 
 /// An HTTP answer as received.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Received {
     /// HTTP status.
     pub status: u16,
     /// Headers, names as received; a value that is not UTF-8 is shown lossily.
     pub headers: Vec<(String, String)>,
     /// The body, up to [`BODY_CAP`] bytes.
-    #[serde(serialize_with = "lossy")]
+    #[serde(with = "crate::evidence::bytes")]
     pub body: Vec<u8>,
     /// Whether the body was longer than the cap.
     pub truncated: bool,
-}
-
-fn lossy<S: serde::Serializer>(body: &[u8], s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&String::from_utf8_lossy(body))
 }
 
 impl Received {
@@ -107,6 +103,9 @@ pub struct Exchange {
     pub outcome: Result<Received, TransportError>,
     /// Milliseconds from sending to the end of the answer.
     pub elapsed_ms: u64,
+    /// The harness's wall clock at the end of the answer.
+    #[serde(with = "time::serde::rfc3339")]
+    pub received_at: time::OffsetDateTime,
 }
 
 /// A request as reports show it: token and signature shortened.
@@ -216,6 +215,7 @@ impl Transport {
             request: record,
             outcome,
             elapsed_ms: started.elapsed().as_millis() as u64,
+            received_at: time::OffsetDateTime::now_utc(),
         }
     }
 

@@ -52,7 +52,13 @@ proptest! {
         let received = Received { status, headers, body, truncated };
         let spec = &cdm_conformance::Contract::embedded().spec;
         let parsed = rules::response::parse_response(spec, &received);
-        for f in rules::response::response_rules(spec, &received, &parsed, elapsed_ms) {
+        for f in rules::response::response_rules(
+            spec,
+            &received,
+            &parsed,
+            elapsed_ms,
+            time::OffsetDateTime::now_utc(),
+        ) {
             prop_assert!(!f.spec_ref.to_string().is_empty());
             prop_assert!(!f.check.as_str().is_empty());
         }

@@ -140,7 +140,52 @@ async fn an_untouched_report_is_judged_to_the_same_verdicts() {
 #[case::subset_claimed_complete(
     |r: &mut Value| r["complete"] = true.into(),
     "report",
-    "it says it is complete"
+    "it says complete true, but its settings say cases \"code.4\""
+)]
+#[case::failures_dropped_as_a_subset(
+    |r: &mut Value| {
+        r["settings"]["cases"] = "all".into();
+    },
+    "report",
+    "it says complete false, but its settings say cases \"all\""
+)]
+#[case::duplicated_case(
+    |r: &mut Value| {
+        let first = r["cases"][0].clone();
+        r["cases"].as_array_mut().unwrap().push(first);
+    },
+    "report",
+    "appears more than once"
+)]
+#[case::test_key_denied(
+    |r: &mut Value| r["test_key"] = false.into(),
+    "report",
+    "it says test_key false"
+)]
+#[case::no_completeness(
+    |r: &mut Value| {
+        r.as_object_mut().unwrap().remove("complete");
+    },
+    "report",
+    "does not say whether it is complete"
+)]
+#[case::case_from_another_run(
+    |r: &mut Value| {
+        let handed = &mut case_mut(r, "code.4009001")["evidence"]["handed"]["request"];
+        let key = handed["partnerReferenceNo"].as_str().unwrap().to_owned();
+        let (prefix, rest) = key.split_once('-').unwrap();
+        let (_, n) = rest.split_once('-').unwrap();
+        handed["partnerReferenceNo"] = format!("{prefix}-0BADC0DE-{n}").into();
+    },
+    "code.4009001",
+    "from another run"
+)]
+#[case::request_outside_the_run(
+    |r: &mut Value| {
+        case_mut(r, "code.4009001")["evidence"]["arrivals"][0]["at"] = "2020-01-01T00:00:00Z".into();
+    },
+    "code.4009001",
+    "outside this run"
 )]
 #[case::invented_case(
     |r: &mut Value| case_mut(r, "code.4009001")["id"] = "code.4000000".into(),
@@ -195,4 +240,27 @@ async fn another_key_is_the_operators_mistake_not_an_edit() {
 fn what_is_not_a_certification_report_is_refused(#[case] text: &str, #[case] says: &str) {
     let err = rejudge(&Contract::embedded(), text, &key()).unwrap_err();
     assert!(err.to_string().contains(says), "{err}");
+}
+
+/// A client that sends the access token in the body: the token is scrubbed
+/// from the evidence before it is judged, so the report carries no token
+/// and is judged again to the very verdicts it carries.
+#[tokio::test]
+async fn a_token_in_the_body_is_scrubbed_before_it_is_judged() {
+    let contract = Contract::embedded();
+    let cmd = r#"CDM_REQUEST=$(python3 -c 'import json,os; r=json.loads(os.environ["CDM_REQUEST"]); r["partnerReferenceNo"]=os.environ["CDM_ACCESS_TOKEN"]; print(json.dumps(r))') python3 examples/python/adapter.py"#;
+    let client = Arc::new(cdm_conformance::client::CommandClient::new(cmd));
+    let options = CertifyOptions {
+        cases: Some("code.2009000".into()),
+        ..CertifyOptions::test_defaults(contract.clone())
+    };
+    let token = options.credentials.access_token.clone();
+    let report = certify(client, &options).await.unwrap();
+    assert_eq!(
+        report.cases[0].verdict,
+        cdm_conformance::verdict::Verdict::Fail
+    );
+    let json = report.to_json();
+    assert!(!json.contains(&token), "the token is in the report");
+    crate::power::assert_rejudged(&report);
 }

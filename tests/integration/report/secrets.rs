@@ -128,3 +128,23 @@ fn the_command_line_never_prints_a_secret() {
         }
     }
 }
+
+/// Key material is redacted from what peers print; a signature, even an
+/// RSA-4096 one that happens to start like DER (`MII`), is kept whole: it
+/// is evidence, and no secret.
+#[test]
+fn signatures_are_never_taken_for_key_material() {
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    // 512 bytes (an RSA-4096 signature) whose base64 starts "MII".
+    let mut signature = vec![0x30u8, 0x82, 0x02];
+    signature.resize(512, 0xA5);
+    let signature = b64(&signature);
+    assert!(signature.starts_with("MII"), "{signature}");
+    assert_eq!(redact::key_material(&signature), signature);
+    // A real private key's DER is redacted, bare or in PEM.
+    let pem = cdm_conformance::TEST_PRIVATE_KEY_PEM;
+    let der: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    assert_eq!(redact::key_material(&der), "[key material redacted]");
+    assert_eq!(redact::key_material(pem).trim(), "[private key redacted]");
+}

@@ -1,0 +1,186 @@
+//! The proxy's side of HTTP/1.1 towards the client: requests read as they
+//! came (header names in their own case, the body's bytes), answers
+//! written back as the upstream gave them. Parsing is httparse's; bodies
+//! are framed by the transport's reader (`Content-Length` or chunked).
+
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt as _};
+
+use crate::transport::http1::{Framing, fill, read_body};
+
+/// The most bytes a request head may take.
+pub const HEAD_CAP: usize = 64 * 1024;
+
+/// The most headers a request may carry.
+pub const HEADER_COUNT: usize = 100;
+
+/// A request as received.
+#[derive(Debug, Clone)]
+pub struct RawRequest {
+    /// The method.
+    pub method: String,
+    /// The request target (path and query).
+    pub target: String,
+    /// Header names as sent, and their values (`None` when not UTF-8).
+    pub headers: Vec<(String, Option<String>)>,
+    /// The body.
+    pub body: Vec<u8>,
+    /// Whether the client asked to close the connection after the answer.
+    pub close: bool,
+}
+
+/// Why no request could be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ReadError {
+    /// The connection ended (or idled out) between requests: nothing to answer.
+    Closed,
+    /// The body is longer than the cap.
+    TooLarge,
+    /// Not an HTTP/1.1 request.
+    Bad(String),
+}
+
+/// Reads one request; `buf` keeps what follows it (a pipelined request).
+pub async fn read_request(
+    io: &mut (impl AsyncRead + AsyncWrite + Unpin),
+    buf: &mut Vec<u8>,
+    cap: usize,
+) -> Result<RawRequest, ReadError> {
+    let (method, target, version, headers, len) = loop {
+        let mut slots = [httparse::EMPTY_HEADER; HEADER_COUNT];
+        let mut parsed = httparse::Request::new(&mut slots);
+        match parsed.parse(buf) {
+            Ok(httparse::Status::Complete(len)) => {
+                let headers: Vec<(String, Option<String>)> = parsed
+                    .headers
+                    .iter()
+                    .map(|h| {
+                        (
+                            h.name.to_owned(),
+                            std::str::from_utf8(h.value).ok().map(str::to_owned),
+                        )
+                    })
+                    .collect();
+                break (
+                    parsed.method.unwrap_or_default().to_owned(),
+                    parsed.path.unwrap_or_default().to_owned(),
+                    parsed.version.unwrap_or(1),
+                    headers,
+                    len,
+                );
+            }
+            Ok(httparse::Status::Partial) => {}
+            Err(e) => return Err(ReadError::Bad(format!("a malformed request head ({e})"))),
+        }
+        if buf.len() >= HEAD_CAP {
+            return Err(ReadError::Bad(format!(
+                "a request head over {HEAD_CAP} bytes"
+            )));
+        }
+        let had = buf.len();
+        match fill(io, buf, had + 1).await {
+            Ok(true) => {}
+            Ok(false) if buf.iter().all(u8::is_ascii_whitespace) => return Err(ReadError::Closed),
+            Ok(false) => {
+                return Err(ReadError::Bad(
+                    "the connection closed in the middle of the request head".into(),
+                ));
+            }
+            Err(_) => return Err(ReadError::Closed),
+        }
+    };
+    buf.drain(..len);
+    let lossy: Vec<(String, String)> = headers
+        .iter()
+        .map(|(n, v)| (n.clone(), v.clone().unwrap_or_default()))
+        .collect();
+    let value = |name: &str| {
+        lossy
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.to_ascii_lowercase())
+    };
+    let connection = value("connection").unwrap_or_default();
+    let close =
+        connection.contains("close") || (version == 0 && !connection.contains("keep-alive"));
+    let framing = Framing::of(&lossy, true).map_err(|e| ReadError::Bad(e.to_string()))?;
+    if matches!(framing, Framing::Length(n) if n > cap) {
+        return Err(ReadError::TooLarge);
+    }
+    if value("expect").is_some_and(|v| v == "100-continue") && framing != Framing::Empty {
+        let _ = io.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
+    }
+    let (body, truncated) = read_body(io, buf, framing, cap, true)
+        .await
+        .map_err(|e| ReadError::Bad(e.to_string()))?;
+    if truncated {
+        return Err(ReadError::TooLarge);
+    }
+    Ok(RawRequest {
+        method,
+        target,
+        headers,
+        body,
+        close,
+    })
+}
+
+/// Headers that belong to one connection, not to the message: never
+/// passed on (RFC 9110 section 7.6.1), and the framing, which the proxy
+/// writes itself.
+pub fn is_hop_by_hop(name: &str) -> bool {
+    [
+        "connection",
+        "keep-alive",
+        "proxy-connection",
+        "transfer-encoding",
+        "te",
+        "trailer",
+        "upgrade",
+        "content-length",
+        "host",
+        "expect",
+    ]
+    .iter()
+    .any(|h| name.eq_ignore_ascii_case(h))
+}
+
+/// Writes an answer: the status, the headers as given (hop-by-hop ones
+/// left out), `Content-Length`, and `Connection: close` when closing.
+pub async fn write_response(
+    io: &mut (impl AsyncWrite + Unpin),
+    status: u16,
+    headers: &[(String, String)],
+    body: &[u8],
+    close: bool,
+) -> std::io::Result<()> {
+    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
+    for (name, value) in headers.iter().filter(|(n, _)| !is_hop_by_hop(n)) {
+        head.push_str(&format!("{name}: {value}\r\n"));
+    }
+    head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    if close {
+        head.push_str("Connection: close\r\n");
+    }
+    head.push_str("\r\n");
+    let mut bytes = head.into_bytes();
+    bytes.extend_from_slice(body);
+    io.write_all(&bytes).await?;
+    io.flush().await
+}
+
+/// A reason phrase (clients ignore it; RFC 9112 section 4).
+fn reason(status: u16) -> &'static str {
+    match status {
+        200 => "OK",
+        400 => "Bad Request",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "Not Found",
+        413 => "Content Too Large",
+        429 => "Too Many Requests",
+        500 => "Internal Server Error",
+        502 => "Bad Gateway",
+        504 => "Gateway Timeout",
+        _ => "",
+    }
+}

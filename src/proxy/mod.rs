@@ -1,0 +1,637 @@
+//! A validating proxy: between a real client and a real endpoint, it
+//! forwards each request unchanged and the answer unchanged back, and
+//! judges both sides with the rules every other mode uses.
+//!
+//! - `http`: the client's side of HTTP/1.1 (keep-alive, pipelining,
+//!   `Content-Length` or chunked bodies, caps);
+//! - [`judge`]: each request, each answer, and each transaction followed
+//!   by its idempotency key (retries, a reused key, an identical replay);
+//!   a pure function of the recorded exchanges, which `rejudge` calls too.
+//!
+//! The proxy never rewrites, retries or reorders. What it changes is
+//! what a hop must: the `Host` of the upstream, and the framing
+//! (`Content-Length` in place of chunks; connection headers are the
+//! connection's). An upstream that fails gets the client a 502 with a
+//! JSON body; a body over the cap a 413; neither stops the proxy.
+//!
+//! ```no_run
+//! # tokio::runtime::Runtime::new().unwrap().block_on(async {
+//! use cdm_conformance::proxy::{Proxy, ProxyOptions};
+//! use cdm_conformance::{Contract, simulator::{SimConfig, Simulator, test_signing_key}};
+//!
+//! let contract = Contract::embedded();
+//! let sim = Simulator::start(SimConfig::for_contract(contract.clone())).await.unwrap();
+//! let mut options = ProxyOptions::new(contract, &sim.base_url(), test_signing_key().verifying_key(), "client-key");
+//! options.max_exchanges = Some(1);
+//! let proxy = Proxy::start(options).await.unwrap();
+//! // ... point a client at proxy.base_url(), then:
+//! proxy.finished().await;
+//! let report = proxy.report();
+//! # });
+//! ```
+
+mod http;
+pub mod judge;
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use time::OffsetDateTime;
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::Notify;
+
+use crate::console::OnCase;
+use crate::contract::Contract;
+use crate::evidence::{Arrival, GivenAnswer, Proxied, Refused, Upstream};
+use crate::report::{CaseReport, ExchangeRecord, MESSAGE_FINDINGS, Report};
+use crate::rules::request::Incoming;
+use crate::spec::{SpecRef, Table};
+use crate::transport::{ClientError, Transport, Trust};
+use crate::verdict::Verdict;
+use crate::wire::{SignedRequest, VerifyingKey};
+
+pub use judge::{Judged, Known, judge_all};
+
+/// The largest request body forwarded, in bytes (the transport's cap on
+/// answers too): a longer one is answered 413.
+pub const BODY_CAP: usize = crate::transport::BODY_CAP;
+
+/// How long a kept-alive connection may idle, or a request head take.
+pub const IDLE: Duration = Duration::from_secs(60);
+
+/// How the proxy runs.
+#[derive(Clone)]
+pub struct ProxyOptions {
+    /// The API.
+    pub contract: Arc<Contract>,
+    /// The endpoint's base URL: a request for path P goes to `upstream` + P.
+    pub upstream: String,
+    /// Where to listen.
+    pub listen: SocketAddr,
+    /// What the proxy knows of the partner.
+    pub known: Known,
+    /// The access token in clear, if given: scrubbed from every report.
+    pub access_token: Option<String>,
+    /// How the upstream's certificate is checked.
+    pub trust: Trust,
+    /// Stop (and report) after this many exchanges.
+    pub max_exchanges: Option<usize>,
+    /// Called as each exchange is judged.
+    pub on_exchange: Option<OnCase>,
+}
+
+impl std::fmt::Debug for ProxyOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProxyOptions")
+            .field("upstream", &self.upstream)
+            .field("listen", &self.listen)
+            .field("max_exchanges", &self.max_exchanges)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ProxyOptions {
+    /// Listening on an ephemeral port of 127.0.0.1, system trust, no limit.
+    pub fn new(
+        contract: Arc<Contract>,
+        upstream: &str,
+        public_key: VerifyingKey,
+        client_key: &str,
+    ) -> ProxyOptions {
+        ProxyOptions {
+            contract,
+            upstream: upstream.trim_end_matches('/').to_owned(),
+            listen: SocketAddr::from(([127, 0, 0, 1], 0)),
+            known: Known {
+                public_key,
+                client_key: client_key.to_owned(),
+                partner_id: None,
+                access_token: None,
+            },
+            access_token: None,
+            trust: Trust::System,
+            max_exchanges: None,
+            on_exchange: None,
+        }
+    }
+
+    /// Judges `Authorization` against this token (kept redacted).
+    pub fn with_access_token(mut self, token: &str) -> ProxyOptions {
+        self.known.access_token = Some(crate::redact::token(token));
+        self.access_token = Some(token.to_owned());
+        self
+    }
+}
+
+/// Why the proxy could not start.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ProxyError {
+    /// The address could not be bound.
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind {
+        /// The address.
+        addr: SocketAddr,
+        /// Why.
+        reason: String,
+    },
+    /// `--upstream` is not a usable base URL.
+    #[error("--upstream {url:?}: {reason}")]
+    Upstream {
+        /// The URL.
+        url: String,
+        /// Why.
+        reason: String,
+    },
+    /// The upstream client could not be made (a CA bundle, say).
+    #[error(transparent)]
+    Client(#[from] ClientError),
+}
+
+struct Shared {
+    options: ProxyOptions,
+    transport: Transport,
+    started: Instant,
+    started_at: OffsetDateTime,
+    records: Mutex<Vec<Proxied>>,
+    count: AtomicUsize,
+    done: Notify,
+}
+
+/// A running proxy.
+pub struct Proxy {
+    addr: SocketAddr,
+    shared: Arc<Shared>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy").field("addr", &self.addr).finish()
+    }
+}
+
+impl Drop for Proxy {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+impl Proxy {
+    /// Binds and starts serving.
+    pub async fn start(options: ProxyOptions) -> Result<Proxy, ProxyError> {
+        let url = url::Url::parse(&options.upstream).map_err(|e| ProxyError::Upstream {
+            url: options.upstream.clone(),
+            reason: e.to_string(),
+        })?;
+        if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+            return Err(ProxyError::Upstream {
+                url: options.upstream.clone(),
+                reason: "an http:// or https:// base URL is needed".into(),
+            });
+        }
+        let timeout =
+            Duration::from_millis(options.contract.spec.interpretations.server.http_timeout_ms);
+        let transport = Transport::exact(timeout, &options.trust)?;
+        let listener = TcpListener::bind(options.listen)
+            .await
+            .map_err(|e| ProxyError::Bind {
+                addr: options.listen,
+                reason: e.to_string(),
+            })?;
+        let addr = listener.local_addr().map_err(|e| ProxyError::Bind {
+            addr: options.listen,
+            reason: e.to_string(),
+        })?;
+        let shared = Arc::new(Shared {
+            options,
+            transport,
+            started: Instant::now(),
+            started_at: OffsetDateTime::now_utc(),
+            records: Mutex::new(Vec::new()),
+            count: AtomicUsize::new(0),
+            done: Notify::new(),
+        });
+        let task = tokio::spawn(serve(listener, shared.clone()));
+        Ok(Proxy { addr, shared, task })
+    }
+
+    /// The address it listens on.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// The base URL a client is given in place of the upstream's.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Exchanges recorded so far.
+    pub fn exchanges(&self) -> usize {
+        self.shared.count.load(Ordering::SeqCst)
+    }
+
+    /// Resolves once `max_exchanges` exchanges are recorded (never without it).
+    pub async fn finished(&self) {
+        loop {
+            let notified = self.shared.done.notified();
+            if self
+                .shared
+                .options
+                .max_exchanges
+                .is_some_and(|max| self.exchanges() >= max)
+            {
+                return;
+            }
+            notified.await;
+        }
+    }
+
+    /// The report of every exchange so far, each judged with the whole
+    /// conversation before it.
+    pub fn report(&self) -> Report {
+        let options = &self.shared.options;
+        let contract = &options.contract;
+        let mut records = self
+            .shared
+            .records
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        records.sort_by_key(|p| p.arrival.after_us);
+        let judged = judge_all(contract, &options.known, &records);
+        let cases = records
+            .into_iter()
+            .zip(judged)
+            .enumerate()
+            .map(|(i, (p, j))| case_report(contract, i, p, &j))
+            .collect();
+        let mut report = Report::new(
+            "proxy",
+            &options.upstream,
+            &contract.spec.digest,
+            cases,
+            self.shared.started_at,
+            self.shared.started.elapsed(),
+        );
+        if let Some(token) = &options.access_token {
+            report.scrub(&[token]);
+        }
+        report.test_key = crate::testkeys::is_published(&options.known.public_key);
+        let settings = [
+            ("upstream", options.upstream.clone()),
+            ("listen", self.addr.to_string()),
+            (
+                "public_key",
+                format!("sha256:{}", options.known.public_key.fingerprint()),
+            ),
+            ("client_key", options.known.client_key.clone()),
+            (
+                "partner_id",
+                options
+                    .known
+                    .partner_id
+                    .clone()
+                    .unwrap_or_else(|| "not given: any value taken".into()),
+            ),
+            (
+                "access_token",
+                options
+                    .known
+                    .access_token
+                    .clone()
+                    .unwrap_or_else(|| "not given: only the scheme judged".into()),
+            ),
+            ("tls", options.trust.to_string()),
+        ];
+        for (k, v) in settings {
+            report.settings.insert(k.into(), v);
+        }
+        report.insecure_tls = matches!(options.trust, Trust::Insecure);
+        report
+    }
+}
+
+/// Case id of the `n`th exchange (0-based), in order of arrival.
+pub fn case_id(n: usize) -> String {
+    format!("exchange.{:04}", n + 1)
+}
+
+fn case_report(contract: &Contract, n: usize, p: Proxied, judged: &Judged) -> CaseReport {
+    let findings = judged.all();
+    let exchange = exchange_record(&p);
+    let duration = p
+        .upstream
+        .as_ref()
+        .map_or(Duration::ZERO, |u| Duration::from_millis(u.elapsed_ms));
+    let mut case = CaseReport::from_parts(
+        &case_id(n),
+        SpecRef::item(Table::Specification, "Method, URL"),
+        &format!(
+            "{} {}: the request keeps the request rules, the answer the response rules, and retries and reused references the response code table",
+            contract.endpoint().method,
+            contract.endpoint().path
+        ),
+        vec![],
+        findings,
+        vec![exchange],
+        duration,
+    );
+    // Say which side answers for each failure: the client's request or
+    // conduct, or the server's answer.
+    if matches!(case.verdict, Verdict::Fail | Verdict::Warn) {
+        let worst: Vec<String> = [("request", &judged.client), ("answer", &judged.server)]
+            .into_iter()
+            .flat_map(|(side, list)| {
+                list.iter()
+                    .filter(|f| f.verdict == case.verdict)
+                    .map(move |f| format!("{side} {}: {f}", f.check))
+            })
+            .collect();
+        let mut message = worst
+            .iter()
+            .take(MESSAGE_FINDINGS)
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("; ");
+        if worst.len() > MESSAGE_FINDINGS {
+            message.push_str(&format!(
+                "; and {} more (see checks)",
+                worst.len() - MESSAGE_FINDINGS
+            ));
+        }
+        case.message = message;
+    }
+    case.proxied = Some(p);
+    case
+}
+
+/// The response code an answer carries, as text, if any.
+pub fn answered_code(contract: &Contract, answer: &GivenAnswer) -> Option<String> {
+    let body: serde_json::Value = serde_json::from_slice(&answer.body).ok()?;
+    body.get(&contract.roles().response_code)?
+        .as_str()
+        .map(str::to_owned)
+}
+
+fn exchange_record(p: &Proxied) -> ExchangeRecord {
+    let a = &p.arrival;
+    ExchangeRecord {
+        method: a.request.method.clone(),
+        url: a.request.path.clone(),
+        request_headers: a
+            .request
+            .headers
+            .iter()
+            .map(|(n, v)| (n.clone(), v.clone().unwrap_or_else(|| "<not UTF-8>".into())))
+            .collect(),
+        request_body: String::from_utf8_lossy(&a.request.body).into_owned(),
+        status: Some(a.answer.status),
+        response_headers: a.answer.headers.clone(),
+        response_body: Some(String::from_utf8_lossy(&a.answer.body).into_owned()),
+        error: p
+            .upstream
+            .as_ref()
+            .and_then(|u| u.outcome.as_ref().err())
+            .map(ToString::to_string),
+        elapsed_ms: p.upstream.as_ref().map_or(0, |u| u.elapsed_ms),
+        connect_failed: false,
+    }
+}
+
+async fn serve(listener: TcpListener, shared: Arc<Shared>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            // Out of descriptors, say: wait, never spin.
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            continue;
+        };
+        let _ = stream.set_nodelay(true);
+        tokio::spawn(connection(stream, shared.clone()));
+    }
+}
+
+fn full(shared: &Shared) -> bool {
+    shared
+        .options
+        .max_exchanges
+        .is_some_and(|max| shared.count.load(Ordering::SeqCst) >= max)
+}
+
+async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
+    let mut buf = Vec::new();
+    loop {
+        if full(&shared) {
+            return;
+        }
+        let read =
+            tokio::time::timeout(IDLE, http::read_request(&mut stream, &mut buf, BODY_CAP)).await;
+        let at = OffsetDateTime::now_utc();
+        let after_us = shared.started.elapsed().as_micros() as u64;
+        let request = match read {
+            Err(_) | Ok(Err(http::ReadError::Closed)) => return,
+            Ok(Ok(request)) => request,
+            Ok(Err(e)) => {
+                let (status, refused) = match e {
+                    http::ReadError::TooLarge => (413, Refused::BodyTooLarge { cap: BODY_CAP }),
+                    http::ReadError::Bad(reason) => (400, Refused::NotHttp { reason }),
+                    http::ReadError::Closed => return,
+                };
+                let body = json!({
+                    "error": "refused by the cdm-conformance proxy, not forwarded",
+                    "reason": match &refused {
+                        Refused::BodyTooLarge { cap } => format!("a body over {cap} bytes"),
+                        Refused::NotHttp { reason } => reason.clone(),
+                    },
+                })
+                .to_string();
+                let answer = given(status, body);
+                let _ = http::write_response(
+                    &mut stream,
+                    answer.status,
+                    &answer.headers,
+                    &answer.body,
+                    true,
+                )
+                .await;
+                record(
+                    &shared,
+                    Proxied {
+                        arrival: Arrival {
+                            at,
+                            after_us,
+                            request: Incoming {
+                                method: String::new(),
+                                path: String::new(),
+                                headers: vec![],
+                                body: vec![],
+                            },
+                            on_endpoint: false,
+                            answer,
+                        },
+                        upstream: None,
+                        refused: Some(refused),
+                    },
+                );
+                return;
+            }
+        };
+        let close = request.close;
+        let proxied = forward(&shared, request, at, after_us).await;
+        let answer = &proxied.arrival.answer;
+        let written = http::write_response(
+            &mut stream,
+            answer.status,
+            &answer.headers,
+            &answer.body,
+            close,
+        )
+        .await;
+        record(&shared, proxied);
+        if close || written.is_err() {
+            return;
+        }
+    }
+}
+
+/// An answer of the proxy's own, JSON.
+fn given(status: u16, body: String) -> GivenAnswer {
+    GivenAnswer {
+        status,
+        headers: vec![("Content-Type".into(), "application/json".into())],
+        body: body.into_bytes(),
+        held_ms: None,
+    }
+}
+
+async fn forward(
+    shared: &Shared,
+    request: http::RawRequest,
+    at: OffsetDateTime,
+    after_us: u64,
+) -> Proxied {
+    let contract = &shared.options.contract;
+    let endpoint = contract.endpoint();
+    let incoming = Incoming {
+        method: request.method.clone(),
+        path: request.target.clone(),
+        headers: request.headers.clone(),
+        body: request.body.clone(),
+    };
+    let on_endpoint =
+        incoming.method.eq_ignore_ascii_case(&endpoint.method) && incoming.path == endpoint.path;
+    let signed = SignedRequest {
+        method: request.method,
+        path: request.target,
+        headers: request
+            .headers
+            .into_iter()
+            .filter(|(n, _)| !http::is_hop_by_hop(n))
+            .map(|(n, v)| (n, v.unwrap_or_default()))
+            .collect(),
+        body: request.body,
+    };
+    let exchange = shared
+        .transport
+        .send(&shared.options.upstream, &signed)
+        .await;
+    let answer = match &exchange.outcome {
+        Ok(r) if !r.truncated => GivenAnswer {
+            status: r.status,
+            headers: r
+                .headers
+                .iter()
+                .filter(|(n, _)| !http::is_hop_by_hop(n))
+                .cloned()
+                .collect(),
+            body: r.body.clone(),
+            held_ms: None,
+        },
+        Ok(_) => given(
+            502,
+            json!({
+                "error": "the upstream's answer was not forwarded by the cdm-conformance proxy",
+                "reason": format!("its body is over {BODY_CAP} bytes"),
+            })
+            .to_string(),
+        ),
+        Err(e) => given(
+            502,
+            json!({
+                "error": "the upstream gave no answer to the cdm-conformance proxy",
+                "reason": e.to_string(),
+            })
+            .to_string(),
+        ),
+    };
+    Proxied {
+        arrival: Arrival {
+            at,
+            after_us,
+            request: crate::evidence::redacted(&incoming),
+            on_endpoint,
+            answer,
+        },
+        upstream: Some(Upstream {
+            outcome: exchange.outcome,
+            elapsed_ms: exchange.elapsed_ms,
+            received_at: exchange.received_at,
+        }),
+        refused: None,
+    }
+}
+
+/// Records an exchange (its secrets scrubbed first: what is kept is what
+/// is judged), tells the console, and wakes `finished` at the limit.
+fn record(shared: &Shared, mut proxied: Proxied) {
+    if let Some(token) = &shared.options.access_token {
+        crate::report::scrub_proxied(&mut proxied, &[token]);
+    } else {
+        crate::report::scrub_proxied(&mut proxied, &[]);
+    }
+    let on_exchange = shared.options.on_exchange.clone();
+    let (n, line) = {
+        let mut records = shared.records.lock().unwrap_or_else(|e| e.into_inner());
+        records.push(proxied);
+        let n = records.len();
+        // The console line judges the exchange with its transaction so far
+        // (the earlier exchanges with its idempotency key): what the
+        // report will say of it, unless an earlier one is still in flight.
+        let line = on_exchange.as_ref().and_then(|_| {
+            let this = records.last()?.clone();
+            let contract = &shared.options.contract;
+            let key = crate::rules::conduct::idempotency_key(contract, &this.arrival.request.body);
+            let mut same: Vec<Proxied> = records[..n - 1]
+                .iter()
+                .filter(|p| p.arrival.after_us <= this.arrival.after_us)
+                .filter(|p| {
+                    key.is_some()
+                        && crate::rules::conduct::idempotency_key(contract, &p.arrival.request.body)
+                            == key
+                })
+                .cloned()
+                .collect();
+            same.sort_by_key(|p| p.arrival.after_us);
+            let index = records[..n - 1]
+                .iter()
+                .filter(|p| p.arrival.after_us <= this.arrival.after_us)
+                .count();
+            same.push(this.clone());
+            let judged = judge_all(contract, &shared.options.known, &same);
+            Some(case_report(contract, index, this, judged.last()?))
+        });
+        (n, line)
+    };
+    shared.count.store(n, Ordering::SeqCst);
+    if let (Some(hook), Some(case)) = (on_exchange, line) {
+        let mut case = case;
+        if let Some(token) = &shared.options.access_token {
+            case.scrub(&[token]);
+        }
+        (hook.0)(&case);
+    }
+    shared.done.notify_waiters();
+}
