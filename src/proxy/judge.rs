@@ -15,6 +15,7 @@ use serde_json::Value;
 use crate::contract::{Contract, Mutation};
 use crate::evidence::{Proxied, Refused};
 use crate::rules::CheckId;
+use crate::rules::body::response_body;
 use crate::rules::conduct::{idempotency_key, retries};
 use crate::rules::request::{Expected, check_request};
 use crate::rules::response::{code_and_id, judge_exchange, no_duplicate};
@@ -104,7 +105,18 @@ fn policy_after(contract: &Contract, e: &Exchange) -> (ClientPolicy, SpecRef, St
     let spec = &contract.spec;
     let late = e.elapsed_ms > spec.endpoint.expected_timeout_ms;
     let (code, _, shown) = code_and_id(contract, e);
-    let row = code.as_ref().and_then(|c| spec.response_code(c.as_str()));
+    // A success without its fields is an unexpected answer (row
+    // Unexpected response: "empty field/field does not exist"), not a
+    // success: the client must not take it for one.
+    let broken_success = code == Some(contract.success_code())
+        && e.outcome.as_ref().is_ok_and(|r| {
+            serde_json::from_slice::<Value>(&r.body)
+                .map_or(true, |body| !response_body(spec, &body).is_empty())
+        });
+    let row = code
+        .as_ref()
+        .filter(|_| !broken_success)
+        .and_then(|c| spec.response_code(c.as_str()));
     match (late, row, &e.outcome) {
         (false, Some(row), Ok(_)) => (
             spec.client_policy(&row.code)
@@ -146,6 +158,59 @@ fn refusal(contract: &Contract, refused: &Refused) -> Finding {
             format!("{reason} (answered 400, not forwarded)"),
         ),
     }
+}
+
+/// How long after an answer that calls for a retry a request identical
+/// but for its idempotency key looks like that retry, in microseconds.
+const RETRY_WINDOW_US: u64 = 60_000_000;
+
+/// The body without its idempotency key, to compare two requests by.
+fn without_key(contract: &Contract, body: &[u8]) -> Option<Value> {
+    let mut value: Value = serde_json::from_slice(body).ok()?;
+    let key = &contract.roles().idempotency_key;
+    crate::contract::remove_at(value.as_object_mut()?, key);
+    Some(value)
+}
+
+/// A new key on what looks like a retry: the request is identical to an
+/// earlier one but for its idempotency key, and came within a minute of an
+/// answer that calls for a retry (no answer in time, an unexpected answer,
+/// a code whose action is to retry). A warning: it may as well be a new
+/// transaction with the same contents.
+fn retry_with_new_key(contract: &Contract, exchanges: &[Proxied], i: usize) -> Option<Finding> {
+    let p = &exchanges[i];
+    let this = without_key(contract, &p.arrival.request.body)?;
+    let key_name = &contract.roles().idempotency_key;
+    let q = exchanges[..i].iter().rev().find(|q| {
+        q.arrival.on_endpoint
+            && q.upstream.is_some()
+            && p.arrival.after_us.saturating_sub(q.arrival.after_us) <= RETRY_WINDOW_US
+            && without_key(contract, &q.arrival.request.body).as_ref() == Some(&this)
+    })?;
+    let before = exchange_of(q)?;
+    let (policy, row, after) = policy_after(contract, &before);
+    if !matches!(policy, ClientPolicy::MayRetry | ClientPolicy::MustRetry) {
+        return None;
+    }
+    let key_of = |x: &Proxied| {
+        idempotency_key(contract, &x.arrival.request.body)
+            .unwrap_or(Value::Null)
+            .to_string()
+    };
+    Some(Finding::new(
+        CheckId::SameReferenceOnRetry,
+        Verdict::Warn,
+        row,
+        format!(
+            "a retry after {after} to keep {key_name} {} (a new key makes a second transaction when the first went through)",
+            key_of(q)
+        ),
+        format!(
+            "a request identical but for {key_name} {}, {} ms later (or a new transaction with the same contents)",
+            key_of(p),
+            p.arrival.after_us.saturating_sub(q.arrival.after_us) / 1000
+        ),
+    ))
 }
 
 /// Judges every exchange, in the order they arrived (as recorded).
@@ -262,6 +327,11 @@ pub fn judge_all(contract: &Contract, known: &Known, exchanges: &[Proxied]) -> V
                 &before,
                 &this,
             ));
+        }
+        if earlier.is_empty()
+            && let Some(f) = retry_with_new_key(contract, exchanges, i)
+        {
+            judged.client.push(f);
         }
         let describe = format!(
             "{} {} through the proxy",

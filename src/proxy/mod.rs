@@ -77,6 +77,10 @@ pub struct ProxyOptions {
     pub access_token: Option<String>,
     /// How the upstream's certificate is checked.
     pub trust: Trust,
+    /// How long the upstream may take to answer (the harness's HTTP
+    /// timeout by default, above the API's expected timeout so a late
+    /// answer is measured, not cut).
+    pub upstream_timeout: Duration,
     /// Stop (and report) after this many exchanges.
     pub max_exchanges: Option<usize>,
     /// Called as each exchange is judged.
@@ -101,7 +105,10 @@ impl ProxyOptions {
         public_key: VerifyingKey,
         client_key: &str,
     ) -> ProxyOptions {
+        let upstream_timeout =
+            Duration::from_millis(contract.spec.interpretations.server.http_timeout_ms);
         ProxyOptions {
+            upstream_timeout,
             contract,
             upstream: upstream.trim_end_matches('/').to_owned(),
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
@@ -193,9 +200,7 @@ impl Proxy {
                 reason: "an http:// or https:// base URL is needed".into(),
             });
         }
-        let timeout =
-            Duration::from_millis(options.contract.spec.interpretations.server.http_timeout_ms);
-        let transport = Transport::exact(timeout, &options.trust)?;
+        let transport = Transport::exact(options.upstream_timeout, &options.trust)?;
         let listener = TcpListener::bind(options.listen)
             .await
             .map_err(|e| ProxyError::Bind {

@@ -15,6 +15,7 @@ mod common;
 
 mod cli;
 mod power;
+mod proxy;
 mod report;
 mod simulator;
 mod spec;

@@ -7,7 +7,7 @@ mod profile;
 mod server;
 mod sign_verify;
 mod spec_dir;
-mod staging;
+pub mod staging;
 
 use std::process::Command;
 

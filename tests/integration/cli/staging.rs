@@ -14,13 +14,15 @@ use crate::cli::{Run, run_within};
 use crate::common::{fixture, testkey};
 
 /// A staging stand-in process, killed when dropped.
-struct Staging {
+pub struct Staging {
     _child: crate::common::ChildGuard,
-    base_url: String,
+    /// Its base URL.
+    pub base_url: String,
     _dir: tempfile::TempDir,
 }
 
-fn staging(extra: &[&str]) -> Staging {
+/// Starts the stand-in with these flags.
+pub fn staging(extra: &[&str]) -> Staging {
     let dir = tempfile::tempdir().unwrap();
     let state = dir.path().join("state.json");
     let mut child = Command::new("python3")

@@ -1,0 +1,202 @@
+//! Clients and servers through the proxy: faithful ones pass and get what
+//! they get directly; each fault is named on its own side.
+
+use std::time::Duration;
+
+use cdm_conformance::client::{ClientOutcome, Flaw};
+use cdm_conformance::simulator::{Quirk, Step};
+use cdm_conformance::verdict::Verdict;
+use cdm_conformance::wire::{SignedRequest, Timestamp};
+use cdm_conformance::{Credentials, ResponseCode};
+use rstest::rstest;
+
+use super::{assert_named, assert_rejudged, body, messages, run_client, setup, setup_at};
+
+#[tokio::test]
+async fn a_faithful_client_gets_through_the_proxy_what_it_gets_directly() {
+    let s = setup(&[]).await;
+    let unknown_merchant = {
+        let mut b = body(&s.contract, "PROXY-FAITHFUL-2");
+        b["merchantId"] = "no-such-merchant".into();
+        b
+    };
+    // The same request directly, then through the proxy: an identical
+    // replay, so the same answer both ways.
+    for request in [body(&s.contract, "PROXY-FAITHFUL-1"), unknown_merchant] {
+        let direct = run_client(&s.contract, None, &s.sim.base_url(), request.clone()).await;
+        let proxied = run_client(&s.contract, None, &s.proxy.base_url(), request).await;
+        assert!(direct.outcome.is_some(), "{direct:?}");
+        assert_eq!(proxied.outcome, direct.outcome);
+    }
+    let report = s.proxy.report();
+    assert_eq!(report.cases.len(), 2, "{}", messages(&report.cases));
+    assert!(
+        report.cases.iter().all(|c| c.verdict == Verdict::Pass),
+        "{}",
+        messages(&report.cases)
+    );
+    assert_eq!(report.exit_code(), 0);
+    assert_eq!(report.mode, "proxy");
+    assert_rejudged(&report);
+}
+
+/// A client fault, named on the request side.
+#[rstest]
+#[case::utc_timestamp(Flaw::UtcTimestamp, false, "x_timestamp")]
+#[case::wrong_signing_text(Flaw::WrongSigningText, false, "x_signature")]
+#[case::no_partner_id(Flaw::NoPartnerIdHeader, false, "x_partner_id")]
+#[case::resends_after_4xx(Flaw::ResendsAfter4xx, true, "retry_allowed")]
+#[tokio::test]
+async fn a_faulty_client_is_named_on_the_request_side(
+    #[case] flaw: Flaw,
+    #[case] unknown_merchant: bool,
+    #[case] check: &str,
+) {
+    let s = setup(&[]).await;
+    let mut request = body(&s.contract, &format!("PROXY-{flaw:?}"));
+    if unknown_merchant {
+        request["merchantId"] = "no-such-merchant".into();
+    }
+    run_client(&s.contract, Some(flaw), &s.proxy.base_url(), request).await;
+    let report = s.proxy.report();
+    assert_eq!(report.exit_code(), 1, "{}", messages(&report.cases));
+    assert_named(
+        &report,
+        Verdict::Fail,
+        "request",
+        check,
+        &format!("{flaw:?}"),
+    );
+    assert_rejudged(&report);
+}
+
+/// A client that retries a 5009001 under a new key: a warning, since it
+/// may as well be a new transaction with the same contents.
+#[tokio::test]
+async fn a_new_reference_on_a_retry_is_named() {
+    let s = setup_at(&[], "/case/five").await;
+    let code: ResponseCode = "5009001".parse().unwrap();
+    s.sim.engine().script("five", vec![Step::Code(code)]);
+    let request = body(&s.contract, "PROXY-NEWREF");
+    run_client(
+        &s.contract,
+        Some(Flaw::NewReferenceOnRetry),
+        &s.proxy.base_url(),
+        request.clone(),
+    )
+    .await;
+    let report = s.proxy.report();
+    assert_named(
+        &report,
+        Verdict::Warn,
+        "request",
+        "same_reference_on_retry",
+        "NewReferenceOnRetry",
+    );
+    assert_rejudged(&report);
+    // The faithful client retries under the same key: no such warning, and
+    // its retries are allowed after 5009001.
+    let s = setup_at(&[], "/case/five").await;
+    s.sim.engine().script("five", vec![Step::Code(code)]);
+    run_client(&s.contract, None, &s.proxy.base_url(), request).await;
+    let report = s.proxy.report();
+    assert!(report.cases.len() > 1, "{}", messages(&report.cases));
+    assert!(
+        report.cases.iter().all(|c| c.verdict == Verdict::Pass),
+        "{}",
+        messages(&report.cases)
+    );
+}
+
+/// A server fault, named on the answer side.
+#[rstest]
+#[case::utc_timestamp(Quirk::UtcResponseTimestamp, false, "x_timestamp_well_formed")]
+#[case::http_200_for_errors(Quirk::StatusMismatch, true, "http_status_matches_code")]
+#[case::message_too_long(Quirk::MessageTooLong, true, "response_body_fields")]
+#[case::text_plain(Quirk::WrongContentType, false, "content_type_json")]
+#[case::missing_success_field(Quirk::SuccessMissingField, false, "response_body_fields")]
+#[tokio::test]
+async fn a_faulty_server_is_named_on_the_answer_side(
+    #[case] quirk: Quirk,
+    #[case] unknown_merchant: bool,
+    #[case] check: &str,
+) {
+    let s = setup(&[quirk]).await;
+    let mut request = body(&s.contract, &format!("PROXY-{quirk:?}"));
+    if unknown_merchant {
+        request["merchantId"] = "no-such-merchant".into();
+    }
+    run_client(&s.contract, None, &s.proxy.base_url(), request).await;
+    let report = s.proxy.report();
+    assert_eq!(report.exit_code(), 1, "{}", messages(&report.cases));
+    assert_named(
+        &report,
+        Verdict::Fail,
+        "answer",
+        check,
+        &format!("{quirk:?}"),
+    );
+    assert!(
+        super::failing(&report, Verdict::Fail)
+            .iter()
+            .all(|(_, side, _)| side == "answer"),
+        "the faithful client was blamed: {}",
+        messages(&report.cases)
+    );
+    assert_rejudged(&report);
+}
+
+/// An identical replay that makes a second success: the server's fault,
+/// seen only by following the transaction.
+#[tokio::test]
+async fn a_duplicate_on_replay_is_named_on_the_answer_side() {
+    let s = setup(&[Quirk::DuplicateOnReplay]).await;
+    let request = body(&s.contract, "PROXY-REPLAY");
+    for _ in 0..2 {
+        let run = run_client(&s.contract, None, &s.proxy.base_url(), request.clone()).await;
+        assert!(matches!(
+            run.outcome,
+            Some(Ok(ClientOutcome::Success { .. }))
+        ));
+    }
+    let report = s.proxy.report();
+    assert_named(
+        &report,
+        Verdict::Fail,
+        "answer",
+        "identical_replay",
+        "DuplicateOnReplay",
+    );
+    assert_rejudged(&report);
+}
+
+/// An answer later than the expected timeout: measured (the proxy waits
+/// for it), and named. One request, sent by a patient sender.
+#[tokio::test]
+async fn a_slow_answer_is_named_on_the_answer_side() {
+    let s = setup(&[Quirk::SlowSuccess]).await;
+    let creds = Credentials::test_defaults();
+    let key = cdm_conformance::simulator::test_signing_key();
+    let request = SignedRequest::build(
+        &s.contract,
+        &creds,
+        &key,
+        &body(&s.contract, "PROXY-SLOW"),
+        &Timestamp::now(),
+    );
+    let transport = cdm_conformance::transport::Transport::exact(
+        Duration::from_secs(30),
+        &cdm_conformance::transport::Trust::System,
+    )
+    .unwrap();
+    let exchange = transport.send(&s.proxy.base_url(), &request).await;
+    assert_eq!(exchange.outcome.unwrap().status, 200);
+    let report = s.proxy.report();
+    assert_named(
+        &report,
+        Verdict::Fail,
+        "answer",
+        "within_expected_timeout",
+        "SlowSuccess",
+    );
+}
