@@ -24,7 +24,7 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ClientArgs) -> Result<Ou
         })?;
         return Ok(super::output::list(scenarios));
     }
-    check_report_paths(&args.reports)?;
+    check_report_paths(&args.reports.output)?;
     let (c, profile) = args.credentials.merged()?;
     let c = &c;
     let cmd = args.cmd.clone().or(profile.cmd);
@@ -68,11 +68,11 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ClientArgs) -> Result<Ou
         options.cases.as_deref(),
     )
     .map_or(0, |s| s.len());
-    let progress = Progress::new(&args.reports.console(), total, "certification");
+    let progress = Progress::new(&args.reports.output.console(), total, "certification");
     options.on_case = Some(OnCase::progress(&progress));
     let report = certify(client, &options).await;
     progress.finish();
-    Ok(finish(&report?, &args.reports, &note))
+    Ok(finish(&report?, &args.reports.output, &note))
 }
 
 /// Who is certified: the names given and each artifact's SHA-256.

@@ -91,40 +91,9 @@ pub struct ProxyArgs {
     /// Stop after N exchanges and write the reports
     #[arg(long, value_name = "N", value_parser = clap::value_parser!(u64).range(1..))]
     pub max_exchanges: Option<u64>,
-    /// Write the JSON report here
-    #[arg(long, value_name = "PATH")]
-    pub report_json: Option<PathBuf>,
-    /// Write JUnit XML here
-    #[arg(long, value_name = "PATH")]
-    pub junit: Option<PathBuf>,
-    /// Write the self-contained HTML report here
-    #[arg(long, value_name = "PATH")]
-    pub report_html: Option<PathBuf>,
-    /// Write a Markdown summary here
-    #[arg(long, value_name = "PATH")]
-    pub report_md: Option<PathBuf>,
-    /// Print only failing exchanges and the summary line
-    #[arg(long, short, conflicts_with = "verbose")]
-    pub quiet: bool,
-    /// Print every exchange and every failing check
-    #[arg(long, short)]
-    pub verbose: bool,
-}
-
-impl ProxyArgs {
-    /// The reports asked for, in the form every command writes them.
-    pub fn reports(&self) -> ReportArgs {
-        ReportArgs {
-            report_json: self.report_json.clone(),
-            junit: self.junit.clone(),
-            report_html: self.report_html.clone(),
-            report_md: self.report_md.clone(),
-            cases: None,
-            quiet: self.quiet,
-            verbose: self.verbose,
-            list: false,
-        }
-    }
+    /// Reports and the console.
+    #[command(flatten)]
+    pub output: OutputArgs,
 }
 
 /// `rejudge`.
@@ -285,9 +254,9 @@ impl CredentialArgs {
     }
 }
 
-/// Where reports go and which cases run.
+/// Where reports go, and how much the console says.
 #[derive(Debug, Clone, Default, Args)]
-pub struct ReportArgs {
+pub struct OutputArgs {
     /// Write the JSON report here
     #[arg(long, value_name = "PATH")]
     pub report_json: Option<PathBuf>,
@@ -300,21 +269,29 @@ pub struct ReportArgs {
     /// Write a Markdown summary here (for a CI job summary)
     #[arg(long, value_name = "PATH")]
     pub report_md: Option<PathBuf>,
-    /// Run only the cases whose id contains this text (several: comma-separated)
-    #[arg(long, value_name = "PATTERN")]
-    pub cases: Option<String>,
     /// Print only failed cases and the summary line
     #[arg(long, short, conflicts_with = "verbose")]
     pub quiet: bool,
     /// Print every case and every failing check
     #[arg(long, short)]
     pub verbose: bool,
+}
+
+/// Where reports go and which cases run.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ReportArgs {
+    /// Reports and the console.
+    #[command(flatten)]
+    pub output: OutputArgs,
+    /// Run only the cases whose id contains this text (several: comma-separated)
+    #[arg(long, value_name = "PATTERN")]
+    pub cases: Option<String>,
     /// Print every case id with the row it cites, one a line (tab between), and exit
     #[arg(long)]
     pub list: bool,
 }
 
-impl ReportArgs {
+impl OutputArgs {
     /// The console the flags ask for.
     pub fn console(&self) -> crate::console::Console {
         use crate::console::{Console, Verbosity};

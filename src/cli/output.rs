@@ -3,12 +3,12 @@
 
 use std::path::Path;
 
-use super::{CliError, Outcome, ReportArgs, write_file};
+use super::{CliError, Outcome, OutputArgs, write_file};
 use crate::report::Report;
 
 /// Checks, before anything is sent, that each report can be written: its
 /// directory exists, and the path is not a directory.
-pub(super) fn check_report_paths(args: &ReportArgs) -> Result<(), CliError> {
+pub(super) fn check_report_paths(args: &OutputArgs) -> Result<(), CliError> {
     let paths = [
         ("--report-json", &args.report_json),
         ("--junit", &args.junit),
@@ -51,7 +51,7 @@ pub(super) fn list<T: crate::runner::CaseMeta>(cases: Vec<T>) -> Outcome {
 }
 
 /// Writes the reports asked for.
-fn write_reports(report: &Report, args: &ReportArgs) -> Result<(), CliError> {
+fn write_reports(report: &Report, args: &OutputArgs) -> Result<(), CliError> {
     type Render = fn(&Report) -> String;
     let outputs: [(&Option<std::path::PathBuf>, Render); 4] = [
         (&args.report_json, Report::to_json),
@@ -69,19 +69,19 @@ fn write_reports(report: &Report, args: &ReportArgs) -> Result<(), CliError> {
 
 /// The outcome of a finished run: the console summary always, then the
 /// reports; a report that cannot be written is exit 2, after the summary.
-pub(super) fn finish(report: &Report, args: &ReportArgs, note: &str) -> Outcome {
+pub(super) fn finish(report: &Report, args: &OutputArgs, note: &str) -> Outcome {
     let stdout = format!("{note}{}", args.console().render(report));
     written(report, args, stdout)
 }
 
 /// The same for a run whose case lines were printed as they came: the
 /// root causes and the summary.
-pub(super) fn finish_tail(report: &Report, args: &ReportArgs, note: &str) -> Outcome {
+pub(super) fn finish_tail(report: &Report, args: &OutputArgs, note: &str) -> Outcome {
     let stdout = format!("{note}{}", args.console().render_tail(report));
     written(report, args, stdout)
 }
 
-fn written(report: &Report, args: &ReportArgs, stdout: String) -> Outcome {
+fn written(report: &Report, args: &OutputArgs, stdout: String) -> Outcome {
     match write_reports(report, args) {
         Ok(()) => Outcome {
             stdout,

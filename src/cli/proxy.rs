@@ -14,8 +14,8 @@ use crate::wire::Credentials;
 
 /// Runs `proxy` until Ctrl-C, SIGTERM or `--max-exchanges`.
 pub(super) async fn run(contract: Arc<Contract>, args: &ProxyArgs) -> Result<Outcome, CliError> {
-    let reports = args.reports();
-    check_report_paths(&reports)?;
+    let reports = &args.output;
+    check_report_paths(reports)?;
     let (c, _) = args.credentials.merged()?;
     let mut note = String::new();
     let public_key = match &c.public_key {
@@ -70,7 +70,7 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ProxyArgs) -> Result<Out
     wait(&proxy).await;
     let report = proxy.report();
     drop(proxy);
-    Ok(finish_tail(&report, &reports, &note))
+    Ok(finish_tail(&report, reports, &note))
 }
 
 /// Until Ctrl-C, SIGTERM, or the proxy has its exchanges.

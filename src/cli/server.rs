@@ -172,7 +172,7 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ServerArgs) -> Result<Ou
         })?;
         return Ok(super::output::list(cases));
     }
-    check_report_paths(&args.reports)?;
+    check_report_paths(&args.reports.output)?;
     let known = args
         .expect_failures
         .as_deref()
@@ -198,7 +198,7 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ServerArgs) -> Result<Ou
         options.cases.as_deref(),
     )
     .map_or(0, |c| c.len());
-    let progress = Progress::new(&args.reports.console(), total, "server suite");
+    let progress = Progress::new(&args.reports.output.console(), total, "server suite");
     options.on_case = Some(OnCase::progress(&progress));
     let report = run_suite(&target, &options).await;
     progress.finish();
@@ -213,5 +213,5 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ServerArgs) -> Result<Ou
                 .unwrap_or_default(),
         );
     }
-    Ok(finish(&report, &args.reports, ""))
+    Ok(finish(&report, &args.reports.output, ""))
 }

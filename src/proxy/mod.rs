@@ -46,7 +46,7 @@ use tokio::sync::Notify;
 use crate::console::OnCase;
 use crate::contract::Contract;
 use crate::evidence::{Arrival, GivenAnswer, Proxied, Refused, Upstream};
-use crate::report::{CaseReport, ExchangeRecord, MESSAGE_FINDINGS, Report};
+use crate::report::{CaseReport, ExchangeRecord, Report, message_of};
 use crate::rules::request::Incoming;
 use crate::spec::{SpecRef, Table};
 use crate::transport::{ClientError, Transport, Trust};
@@ -356,19 +356,7 @@ fn case_report(contract: &Contract, n: usize, p: Proxied, judged: &Judged) -> Ca
                     .map(move |f| format!("{side} {}: {f}", f.check))
             })
             .collect();
-        let mut message = worst
-            .iter()
-            .take(MESSAGE_FINDINGS)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("; ");
-        if worst.len() > MESSAGE_FINDINGS {
-            message.push_str(&format!(
-                "; and {} more (see checks)",
-                worst.len() - MESSAGE_FINDINGS
-            ));
-        }
-        case.message = message;
+        case.message = message_of(&worst);
     }
     case.proxied = Some(p);
     case

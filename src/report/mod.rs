@@ -37,6 +37,24 @@ use scrub::Scrubber;
 /// How many failing findings a case's message spells out; `checks` has all.
 pub const MESSAGE_FINDINGS: usize = 5;
 
+/// A case's message from its worst findings, each already rendered: the
+/// first [`MESSAGE_FINDINGS`], and how many more there are.
+pub fn message_of(worst: &[String]) -> String {
+    let mut message = worst
+        .iter()
+        .take(MESSAGE_FINDINGS)
+        .cloned()
+        .collect::<Vec<_>>()
+        .join("; ");
+    if worst.len() > MESSAGE_FINDINGS {
+        message.push_str(&format!(
+            "; and {} more (see checks)",
+            worst.len() - MESSAGE_FINDINGS
+        ));
+    }
+    message
+}
+
 /// How much of a response body a report keeps, in characters.
 pub const BODY_SHOWN: usize = 2048;
 
@@ -199,19 +217,7 @@ impl CaseReport {
                     .filter(|f| f.verdict == verdict)
                     .map(|f| format!("{}: {f}", f.check))
                     .collect();
-                let mut message = worst
-                    .iter()
-                    .take(MESSAGE_FINDINGS)
-                    .cloned()
-                    .collect::<Vec<_>>()
-                    .join("; ");
-                if worst.len() > MESSAGE_FINDINGS {
-                    message.push_str(&format!(
-                        "; and {} more (see checks)",
-                        worst.len() - MESSAGE_FINDINGS
-                    ));
-                }
-                message
+                message_of(&worst)
             }
             Verdict::Info => findings
                 .iter()
