@@ -200,3 +200,53 @@ async fn a_slow_answer_is_named_on_the_answer_side() {
         "SlowSuccess",
     );
 }
+
+/// Another endpoint described by data alone (`--spec`): the proxy judges
+/// its path, headers, body and answers from that spec, with no code of its
+/// own; a faithful client passes and a faulty one is named.
+#[tokio::test]
+async fn the_proxy_judges_a_sibling_endpoint_from_its_spec() {
+    let contract = cdm_conformance::Contract::from_dir(&crate::common::fixture("sibling-api"))
+        .expect("the sibling spec compiles");
+    let sim = cdm_conformance::Simulator::start(
+        cdm_conformance::simulator::SimConfig::for_contract(contract.clone()),
+    )
+    .await
+    .unwrap();
+    for (flaw, verdict) in [
+        (None, Verdict::Pass),
+        (Some(Flaw::UtcTimestamp), Verdict::Fail),
+    ] {
+        let proxy =
+            cdm_conformance::proxy::Proxy::start(super::options(&contract, &sim.base_url()))
+                .await
+                .unwrap();
+        let request = contract.sample_body(
+            &format!("SIB-{flaw:?}"),
+            &Credentials::test_defaults().merchant_id,
+        );
+        let run = run_client(&contract, flaw, &proxy.base_url(), request).await;
+        assert!(run.outcome.is_some());
+        let report = proxy.report();
+        assert!(!report.cases.is_empty());
+        assert!(
+            report.cases.iter().all(|c| c.verdict == verdict),
+            "{flaw:?}: {}",
+            messages(&report.cases)
+        );
+        assert!(
+            report.cases[0].exchanges[0].url == contract.endpoint().path,
+            "{}",
+            report.cases[0].exchanges[0].url
+        );
+        if flaw.is_some() {
+            assert_named(
+                &report,
+                Verdict::Fail,
+                "request",
+                "x_timestamp",
+                "UtcTimestamp",
+            );
+        }
+    }
+}
