@@ -7,7 +7,9 @@
 //! direct and proxied in rounds so that drift on the machine falls on both
 //! alike; each request on its own connection, as the suite sends them. The
 //! added latency is the difference of the two distributions at each
-//! percentile. The README reports the figures.
+//! percentile. Each exchange is judged for a console line, as the command
+//! does; the last rows measure again once the proxy holds thousands of
+//! exchanges. The README reports the figures.
 
 use std::num::NonZeroU32;
 use std::time::{Duration, Instant};
@@ -54,17 +56,18 @@ fn main() {
         let sim = Simulator::start(config).await.expect("simulator");
         let creds = Credentials::test_defaults();
         let key = test_signing_key();
-        let proxy = Proxy::start(
-            ProxyOptions::new(
-                contract.clone(),
-                &sim.base_url(),
-                key.verifying_key(),
-                &creds.client_key,
-            )
-            .with_access_token(&creds.access_token),
+        let mut options = ProxyOptions::new(
+            contract.clone(),
+            &sim.base_url(),
+            key.verifying_key(),
+            &creds.client_key,
         )
-        .await
-        .expect("proxy");
+        .with_access_token(&creds.access_token);
+        // As the command runs it: each exchange judged for its console line.
+        options.on_exchange = Some(cdm_conformance::console::OnCase(std::sync::Arc::new(
+            |_| {},
+        )));
+        let proxy = Proxy::start(options).await.expect("proxy");
         let transport = Transport::exact(Duration::from_secs(10), &Trust::System).unwrap();
         let now = Timestamp::now();
         let requests: Vec<SignedRequest> = (0..100 + 2 * SEQUENTIAL + 2 * TASKS * PER_TASK)
@@ -119,6 +122,31 @@ fn main() {
             }
         }
         report(&format!("{TASKS} at once"), lists.0, lists.1);
-        println!("exchanges through the proxy: {}", proxy.exchanges());
+
+        // The same again once the proxy holds thousands of exchanges: the
+        // cost per exchange must not grow with the session.
+        let held = proxy.exchanges();
+        let (mut direct, mut proxied) = (Vec::new(), Vec::new());
+        for (i, r) in requests[100..100 + SEQUENTIAL].iter().enumerate() {
+            let url = if i % 2 == 0 { &direct_url } else { &proxy_url };
+            let sink = if i % 2 == 0 {
+                &mut direct
+            } else {
+                &mut proxied
+            };
+            let started = Instant::now();
+            transport.send(url, r).await;
+            sink.push(started.elapsed());
+        }
+        report(&format!("after {held}"), direct, proxied);
+        let started = Instant::now();
+        let report = proxy.report().await;
+        let took = started.elapsed();
+        println!(
+            "the report of {} exchanges judged in {} ms ({:.0} µs an exchange)",
+            report.cases.len(),
+            took.as_millis(),
+            micros(took) / report.cases.len().max(1) as f64
+        );
     });
 }

@@ -166,8 +166,17 @@ impl Console {
                     return out;
                 }
                 _ => {
-                    let first = c.message.split("; ").next().unwrap_or_default();
-                    let _ = write!(out, "  {}", self.printable(first));
+                    // The first finding of the case's verdict, whole; the
+                    // message's first word names the side at fault.
+                    let side = c
+                        .message
+                        .split_once(' ')
+                        .map(|(side, _)| side)
+                        .filter(|side| matches!(*side, "request" | "answer"));
+                    if let Some(f) = c.checks.iter().find(|f| f.verdict == c.verdict) {
+                        let text = format!("{} {}: {f}", side.unwrap_or_default(), f.check);
+                        let _ = write!(out, "  {}", self.printable(text.trim_start()));
+                    }
                 }
             }
         }

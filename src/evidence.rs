@@ -83,6 +83,9 @@ pub mod bytes {
 pub struct GivenAnswer {
     /// HTTP status.
     pub status: u16,
+    /// The reason phrase, when it was not the harness's own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reason: Option<String>,
     /// Headers.
     pub headers: Vec<(String, String)>,
     /// The body.
@@ -186,6 +189,9 @@ pub enum Refused {
 /// the client got, and what the upstream said.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Proxied {
+    /// Its number, in order of arrival from 1 (the case id's).
+    #[serde(default)]
+    pub seq: u64,
     /// The request, when it came and what the client was answered.
     pub arrival: Arrival,
     /// The upstream's answer; `None` when the proxy refused the request.

@@ -160,6 +160,8 @@ struct RecordedCase {
     evidence: Option<Evidence>,
     #[serde(default)]
     proxied: Option<crate::evidence::Proxied>,
+    #[serde(default)]
+    exchanges: Vec<Value>,
 }
 
 #[derive(Deserialize, Clone, PartialEq, Eq, PartialOrd, Ord, Debug)]
@@ -460,6 +462,17 @@ fn client_cases(
         );
         out.signatures_valid += valid;
         out.signatures_invalid += invalid;
+        let shown: Vec<crate::report::ExchangeRecord> = evidence
+            .arrivals
+            .iter()
+            .map(crate::certify::drive::exchange_record)
+            .collect();
+        if let Some(reason) = shown_as_recorded(case, &shown) {
+            out.unsupported.push(Unsupported {
+                case: case.id.clone(),
+                reason,
+            });
+        }
         let run = client_run(contract, case.client.as_ref());
         let findings = judge(contract, scenario, evidence, key, &run);
         let judged = CaseReport::from_parts(
@@ -497,15 +510,17 @@ fn proxy_cases(
     };
     let mut records = Vec::new();
     let mut ids = Vec::new();
-    for (n, case) in report.cases.iter().enumerate() {
+    let mut last = 0;
+    for case in &report.cases {
         match &case.proxied {
-            Some(p) if case.id == crate::proxy::case_id(n) => {
+            Some(p) if case.id == crate::proxy::case_id(p.seq) && p.seq > last => {
+                last = p.seq;
                 records.push(p.clone());
                 ids.push(case);
             }
             Some(_) => out.unsupported.push(Unsupported {
                 case: case.id.clone(),
-                reason: format!("out of order: exchange {} of the report", n + 1),
+                reason: "out of order, or its id is not its exchange's number".into(),
             }),
             None => no_evidence(case, out),
         }
@@ -516,8 +531,37 @@ fn proxy_cases(
     out.signatures_valid += valid;
     out.signatures_invalid += invalid;
     let judged = crate::proxy::judge_all(contract, &known, &records);
-    for (case, j) in ids.into_iter().zip(judged) {
+    for ((case, j), p) in ids.into_iter().zip(judged).zip(&records) {
         out.cases += 1;
+        let mut unsupported = |reason: String| {
+            out.unsupported.push(Unsupported {
+                case: case.id.clone(),
+                reason,
+            })
+        };
+        if let Some(reason) = shown_as_recorded(case, &[crate::proxy::exchange_record(p)]) {
+            unsupported(reason);
+        }
+        if let Some(up) = &p.upstream {
+            // What the client got must be what the upstream gave (or the
+            // proxy's 502 when it gave nothing usable).
+            let given = crate::proxy::answer_for(&up.outcome);
+            let got = &p.arrival.answer;
+            let same = match &up.outcome {
+                Ok(r) if !r.truncated => {
+                    given.status == got.status
+                        && given.headers == got.headers
+                        && given.body == got.body
+                }
+                _ => given.status == got.status,
+            };
+            if !same {
+                unsupported(format!(
+                    "the answer the client got (HTTP {}) is not the one the upstream gave (HTTP {})",
+                    got.status, given.status
+                ));
+            }
+        }
         let again = CaseReport::from_parts(
             &case.id,
             SpecRef::item(Table::Specification, "Method, URL"),
@@ -576,4 +620,18 @@ fn from_another_run(
                 report.duration_ms
             )
         })
+}
+
+/// Whether the exchanges a case shows are the ones its evidence gives
+/// (the display is derived from the evidence, never edited on its own).
+fn shown_as_recorded(
+    case: &RecordedCase,
+    derived: &[crate::report::ExchangeRecord],
+) -> Option<String> {
+    let derived: Vec<Value> = derived
+        .iter()
+        .filter_map(|e| serde_json::to_value(e).ok())
+        .collect();
+    (derived != case.exchanges)
+        .then(|| "the exchanges it shows are not the ones its evidence records".to_owned())
 }

@@ -6,9 +6,10 @@ use std::time::Duration;
 
 use super::CertifyOptions;
 use crate::client::{ClientRun, ClientUnderTest, Invocation};
+use crate::evidence::Arrival;
 use crate::redact;
 use crate::report::ExchangeRecord;
-use crate::simulator::{Engine, Recorded};
+use crate::simulator::Engine;
 
 /// Runs the client, stopping it at the deadline or when it floods the case.
 pub(super) async fn drive(
@@ -60,7 +61,9 @@ pub(super) async fn drive(
     }
 }
 
-pub(super) fn exchange_record(r: &Recorded) -> ExchangeRecord {
+/// An arrival as the report shows it (derived from the evidence, so that
+/// `rejudge` can derive it again).
+pub fn exchange_record(r: &Arrival) -> ExchangeRecord {
     let body = String::from_utf8_lossy(&r.answer.body).into_owned();
     ExchangeRecord {
         method: r.request.method.clone(),
@@ -83,10 +86,7 @@ pub(super) fn exchange_record(r: &Recorded) -> ExchangeRecord {
         status: Some(r.answer.status),
         response_headers: r.answer.headers.clone(),
         response_body: Some(redact::shorten(&body, crate::report::BODY_SHOWN)),
-        error: r
-            .answer
-            .delay
-            .map(|d| format!("answer held {} ms", d.as_millis())),
+        error: r.answer.held_ms.map(|d| format!("answer held {d} ms")),
         elapsed_ms: 0,
         connect_failed: false,
     }

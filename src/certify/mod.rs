@@ -26,7 +26,7 @@
 //! # });
 //! ```
 
-mod drive;
+pub mod drive;
 pub mod judge;
 pub mod scenarios;
 
@@ -249,6 +249,7 @@ async fn run_scenario(
                 on_endpoint: r.on_endpoint,
                 answer: GivenAnswer {
                     status: r.answer.status,
+                    reason: None,
                     headers: r.answer.headers.clone(),
                     body: r.answer.body.clone(),
                     held_ms: r.answer.delay.map(|d| d.as_millis() as u64),
@@ -267,7 +268,11 @@ async fn run_scenario(
         &options.public_key,
         &client_run,
     );
-    let exchanges = records.iter().map(drive::exchange_record).collect();
+    let exchanges = evidence
+        .arrivals
+        .iter()
+        .map(drive::exchange_record)
+        .collect();
     let mut report = CaseReport::from_parts(
         &scenario.id,
         scenario.spec_ref.clone(),

@@ -12,6 +12,9 @@ use crate::simulator::test_signing_key;
 use crate::transport::Trust;
 use crate::wire::Credentials;
 
+/// How long the end of a run waits for requests in flight.
+const DRAIN: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Runs `proxy` until Ctrl-C, SIGTERM or `--max-exchanges`.
 pub(super) async fn run(contract: Arc<Contract>, args: &ProxyArgs) -> Result<Outcome, CliError> {
     let reports = &args.output;
@@ -68,7 +71,19 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ProxyArgs) -> Result<Out
         args.upstream
     );
     wait(&proxy).await;
-    let report = proxy.report();
+    // Requests in flight get their answers (and are recorded) first.
+    proxy.drain(DRAIN).await;
+    if proxy.in_flight() > 0 {
+        note.push_str(&format!(
+            "note: {} request(s) still waiting for the upstream after {} s were not recorded\n",
+            proxy.in_flight(),
+            DRAIN.as_secs()
+        ));
+    }
+    let report = proxy.report().await;
+    if report.cases.is_empty() {
+        note.push_str("note: no request came through the proxy: nothing was judged\n");
+    }
     drop(proxy);
     Ok(finish_tail(&report, reports, &note))
 }

@@ -22,6 +22,8 @@ pub struct RawRequest {
     pub target: String,
     /// Header names as sent, and their values (`None` when not UTF-8).
     pub headers: Vec<(String, Option<String>)>,
+    /// Header values as sent, byte for byte (what is forwarded).
+    pub raw_headers: Vec<(String, Vec<u8>)>,
     /// The body.
     pub body: Vec<u8>,
     /// Whether the client asked to close the connection after the answer.
@@ -45,20 +47,15 @@ pub async fn read_request(
     buf: &mut Vec<u8>,
     cap: usize,
 ) -> Result<RawRequest, ReadError> {
-    let (method, target, version, headers, len) = loop {
+    let (method, target, version, raw_headers, len) = loop {
         let mut slots = [httparse::EMPTY_HEADER; HEADER_COUNT];
         let mut parsed = httparse::Request::new(&mut slots);
         match parsed.parse(buf) {
             Ok(httparse::Status::Complete(len)) => {
-                let headers: Vec<(String, Option<String>)> = parsed
+                let headers: Vec<(String, Vec<u8>)> = parsed
                     .headers
                     .iter()
-                    .map(|h| {
-                        (
-                            h.name.to_owned(),
-                            std::str::from_utf8(h.value).ok().map(str::to_owned),
-                        )
-                    })
+                    .map(|h| (h.name.to_owned(), h.value.to_vec()))
                     .collect();
                 break (
                     parsed.method.unwrap_or_default().to_owned(),
@@ -89,10 +86,46 @@ pub async fn read_request(
         }
     };
     buf.drain(..len);
+    let headers: Vec<(String, Option<String>)> = raw_headers
+        .iter()
+        .map(|(n, v)| (n.clone(), std::str::from_utf8(v).ok().map(str::to_owned)))
+        .collect();
+    // Only a path (origin form) is forwarded: an absolute URL or CONNECT
+    // would make the proxy a door to anywhere.
+    if !target.starts_with('/') {
+        return Err(ReadError::Bad(format!(
+            "a request target of the form /path, not {:?}",
+            crate::redact::shorten(&target, 80)
+        )));
+    }
     let lossy: Vec<(String, String)> = headers
         .iter()
         .map(|(n, v)| (n.clone(), v.clone().unwrap_or_default()))
         .collect();
+    // Framing a proxy cannot read one way only: refused (RFC 9112
+    // section 6.3), or a second request could hide in the first's body.
+    fn named<'a>(
+        headers: &'a [(String, String)],
+        name: &'static str,
+    ) -> impl Iterator<Item = &'a str> {
+        headers
+            .iter()
+            .filter(move |(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.trim())
+    }
+    if named(&lossy, "transfer-encoding").next().is_some()
+        && named(&lossy, "content-length").next().is_some()
+    {
+        return Err(ReadError::Bad(
+            "both Transfer-Encoding and Content-Length".into(),
+        ));
+    }
+    let mut lengths = named(&lossy, "content-length");
+    if let Some(first) = lengths.next()
+        && lengths.any(|other| other != first)
+    {
+        return Err(ReadError::Bad("two different Content-Length values".into()));
+    }
     let value = |name: &str| {
         lossy
             .iter()
@@ -102,16 +135,14 @@ pub async fn read_request(
     let connection = value("connection").unwrap_or_default();
     let close =
         connection.contains("close") || (version == 0 && !connection.contains("keep-alive"));
-    let framing = Framing::of(&lossy, true).map_err(|e| ReadError::Bad(e.to_string()))?;
+    let framing = Framing::of(&lossy, true).map_err(bad)?;
     if matches!(framing, Framing::Length(n) if n > cap) {
         return Err(ReadError::TooLarge);
     }
     if value("expect").is_some_and(|v| v == "100-continue") && framing != Framing::Empty {
         let _ = io.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").await;
     }
-    let (body, truncated) = read_body(io, buf, framing, cap, true)
-        .await
-        .map_err(|e| ReadError::Bad(e.to_string()))?;
+    let (body, truncated) = read_body(io, buf, framing, cap, true).await.map_err(bad)?;
     if truncated {
         return Err(ReadError::TooLarge);
     }
@@ -119,8 +150,17 @@ pub async fn read_request(
         method,
         target,
         headers,
+        raw_headers,
         body,
         close,
+    })
+}
+
+/// A malformed request, said as the request's fault (not an answer's).
+fn bad(e: crate::transport::TransportError) -> ReadError {
+    ReadError::Bad(match e {
+        crate::transport::TransportError::Broken { reason } => reason,
+        other => other.to_string(),
     })
 }
 
@@ -149,15 +189,28 @@ pub fn is_hop_by_hop(name: &str) -> bool {
 pub async fn write_response(
     io: &mut (impl AsyncWrite + Unpin),
     status: u16,
+    reason_phrase: Option<&str>,
     headers: &[(String, String)],
     body: &[u8],
     close: bool,
 ) -> std::io::Result<()> {
-    let mut head = format!("HTTP/1.1 {status} {}\r\n", reason(status));
-    for (name, value) in headers.iter().filter(|(n, _)| !is_hop_by_hop(n)) {
+    let phrase = reason_phrase.unwrap_or_else(|| reason(status));
+    let mut head = format!("HTTP/1.1 {status} {phrase}\r\n");
+    // The upstream's own Content-Length stays where and as it was, when it
+    // is the body's length; otherwise (a chunked answer) the proxy's.
+    let length = body.len().to_string();
+    let mut kept_length = false;
+    for (name, value) in headers {
+        if name.eq_ignore_ascii_case("content-length") && value.trim() == length && !kept_length {
+            kept_length = true;
+        } else if is_hop_by_hop(name) {
+            continue;
+        }
         head.push_str(&format!("{name}: {value}\r\n"));
     }
-    head.push_str(&format!("Content-Length: {}\r\n", body.len()));
+    if !kept_length {
+        head.push_str(&format!("Content-Length: {length}\r\n"));
+    }
     if close {
         head.push_str("Connection: close\r\n");
     }

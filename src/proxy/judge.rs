@@ -16,7 +16,7 @@ use crate::contract::{Contract, Mutation};
 use crate::evidence::{Proxied, Refused};
 use crate::rules::CheckId;
 use crate::rules::body::response_body;
-use crate::rules::conduct::{idempotency_key, retries};
+use crate::rules::conduct::retries;
 use crate::rules::request::{Expected, check_request};
 use crate::rules::response::{code_and_id, judge_exchange, no_duplicate};
 use crate::spec::{ClientPolicy, ConditionKind, ResponseCode, SpecRef, Table};
@@ -164,73 +164,236 @@ fn refusal(contract: &Contract, refused: &Refused) -> Finding {
 /// but for its idempotency key looks like that retry, in microseconds.
 const RETRY_WINDOW_US: u64 = 60_000_000;
 
-/// The body without its idempotency key, to compare two requests by.
-fn without_key(contract: &Contract, body: &[u8]) -> Option<Value> {
-    let mut value: Value = serde_json::from_slice(body).ok()?;
-    let key = &contract.roles().idempotency_key;
-    crate::contract::remove_at(value.as_object_mut()?, key);
-    Some(value)
+/// What judging reads of each exchange, worked out once.
+struct Facts {
+    /// The idempotency key, as JSON text.
+    key: Option<String>,
+    /// The body as JSON.
+    body: Option<Value>,
+    /// The body without its idempotency key, as JSON text.
+    rest: Option<String>,
+    /// When its answer came back, on the proxy's monotonic clock (µs).
+    answered_us: Option<u64>,
+}
+
+impl Facts {
+    fn of(contract: &Contract, p: &Proxied) -> Facts {
+        let body: Option<Value> = serde_json::from_slice(&p.arrival.request.body).ok();
+        let key_name = &contract.roles().idempotency_key;
+        let key = body
+            .as_ref()
+            .and_then(Value::as_object)
+            .and_then(|o| crate::spec::value_at(o, key_name))
+            .map(Value::to_string);
+        let rest = body.clone().and_then(|mut v| {
+            crate::contract::remove_at(v.as_object_mut()?, key_name);
+            Some(v.to_string())
+        });
+        let answered_us = p.upstream.as_ref().map(|u| {
+            p.arrival
+                .after_us
+                .saturating_add(u.elapsed_ms.saturating_mul(1000))
+        });
+        Facts {
+            key,
+            body,
+            rest,
+            answered_us,
+        }
+    }
+
+    /// Whether this exchange's answer came back before `after_us`.
+    fn settled_before(&self, after_us: u64) -> bool {
+        self.answered_us.is_some_and(|a| a <= after_us)
+    }
+}
+
+/// An exchange's idempotency key and its body without it, as JSON text:
+/// what ties it to the exchanges its judgement reads.
+pub fn marks(contract: &Contract, p: &Proxied) -> (Option<String>, Option<String>) {
+    let facts = Facts::of(contract, p);
+    (facts.key, facts.rest)
+}
+
+/// Whether an answer carries the success code.
+fn succeeded(contract: &Contract, e: &Exchange) -> bool {
+    code_and_id(contract, e).0 == Some(contract.success_code())
 }
 
 /// A new key on what looks like a retry: the request is identical to an
-/// earlier one but for its idempotency key, and came within a minute of an
-/// answer that calls for a retry (no answer in time, an unexpected answer,
-/// a code whose action is to retry). A warning: it may as well be a new
+/// earlier one but for its idempotency key, came within a minute after
+/// that one's answer, and that answer called for a retry (no answer in
+/// time, an unexpected answer, a 5xx). A warning: it may as well be a new
 /// transaction with the same contents.
-fn retry_with_new_key(contract: &Contract, exchanges: &[Proxied], i: usize) -> Option<Finding> {
+fn retry_with_new_key(
+    contract: &Contract,
+    exchanges: &[Proxied],
+    facts: &[Facts],
+    same_rest: &[usize],
+    i: usize,
+) -> Option<Finding> {
     let p = &exchanges[i];
-    let this = without_key(contract, &p.arrival.request.body)?;
     let key_name = &contract.roles().idempotency_key;
-    let q = exchanges[..i].iter().rev().find(|q| {
+    let j = same_rest.iter().rev().copied().find(|&j| {
+        let q = &exchanges[j];
         q.arrival.on_endpoint
             && q.upstream.is_some()
-            && p.arrival.after_us.saturating_sub(q.arrival.after_us) <= RETRY_WINDOW_US
-            && without_key(contract, &q.arrival.request.body).as_ref() == Some(&this)
+            && facts[j].key != facts[i].key
+            && facts[j].settled_before(p.arrival.after_us)
+            && facts[j]
+                .answered_us
+                .is_some_and(|a| p.arrival.after_us - a <= RETRY_WINDOW_US)
     })?;
+    let q = &exchanges[j];
     let before = exchange_of(q)?;
     let (policy, row, after) = policy_after(contract, &before);
-    if !matches!(policy, ClientPolicy::MayRetry | ClientPolicy::MustRetry) {
+    let server_error = before.outcome.as_ref().is_ok_and(|r| r.status >= 500);
+    let calls_for_retry =
+        policy == ClientPolicy::MustRetry || (policy == ClientPolicy::MayRetry && server_error);
+    if !calls_for_retry {
         return None;
     }
-    let key_of = |x: &Proxied| {
-        idempotency_key(contract, &x.arrival.request.body)
-            .unwrap_or(Value::Null)
-            .to_string()
-    };
+    let shown = |f: &Facts| f.key.clone().unwrap_or_else(|| "null".into());
     Some(Finding::new(
         CheckId::SameReferenceOnRetry,
         Verdict::Warn,
         row,
         format!(
             "a retry after {after} to keep {key_name} {} (a new key makes a second transaction when the first went through)",
-            key_of(q)
+            shown(&facts[j])
         ),
         format!(
-            "a request identical but for {key_name} {}, {} ms later (or a new transaction with the same contents)",
-            key_of(p),
-            p.arrival.after_us.saturating_sub(q.arrival.after_us) / 1000
+            "a request identical but for {key_name} {}, {} ms after that answer (or a new transaction with the same contents)",
+            shown(&facts[i]),
+            (p.arrival.after_us - facts[j].answered_us.unwrap_or(p.arrival.after_us)) / 1000
         ),
+    ))
+}
+
+/// The request broke rules whose breach the server must refuse; the
+/// server's answer is judged against that: a success is the server's
+/// fault, or (for the rules that depend on the credentials the proxy was
+/// given) maybe the operator's; a 400-class refusal of a request that
+/// keeps every rule is a warning.
+fn answer_deserved(contract: &Contract, request: &[Finding], e: &Exchange) -> Option<Finding> {
+    let spec = &contract.spec;
+    let refusable: Vec<&Finding> = request
+        .iter()
+        .filter(|f| f.verdict == Verdict::Fail)
+        .filter(|f| !matches!(f.check, CheckId::XTimestampDrift | CheckId::MethodAndPath))
+        .collect();
+    let (code, _, shown) = code_and_id(contract, e);
+    let code_name = &spec.interpretations.roles.response_code;
+    if let Some(first) = refusable.first()
+        && code == Some(contract.success_code())
+    {
+        let credential = refusable.iter().all(|f| {
+            matches!(
+                f.check,
+                CheckId::XSignature | CheckId::Authorization | CheckId::XPartnerId
+            )
+        });
+        return Some(Finding::new(
+            CheckId::ResponseCodeExpected,
+            if credential {
+                Verdict::Warn
+            } else {
+                Verdict::Fail
+            },
+            first.spec_ref.clone(),
+            match credential {
+                true => format!(
+                    "a refusal of a request that breaks {} (unless --public-key, --client-key, --partner-id or --access-token is not the partner's: then the proxy, not the server, is wrong)",
+                    first.check
+                ),
+                false => format!("a refusal of a request that breaks {}", first.check),
+            },
+            format!("{code_name} {shown}"),
+        ));
+    }
+    let row = code
+        .as_ref()
+        .and_then(|c| spec.response_code(c.as_str()))
+        .filter(|row| row.http_status == 400)?;
+    if !refusable.is_empty() {
+        return None;
+    }
+    Some(Finding::new(
+        CheckId::ResponseCodeExpected,
+        Verdict::Warn,
+        row.spec_ref(),
+        "no 400-class refusal of a request that keeps every rule of the request tables (a server that reads a rule the API text does not state, or one the proxy does not judge)",
+        format!("{code_name} {shown}"),
     ))
 }
 
 /// Judges every exchange, in the order they arrived (as recorded).
 pub fn judge_all(contract: &Contract, known: &Known, exchanges: &[Proxied]) -> Vec<Judged> {
+    judge_where(contract, known, exchanges, |_| true)
+        .into_iter()
+        .map(Option::unwrap_or_default)
+        .collect()
+}
+
+/// Judges the last exchange only, with the ones before it as its history.
+pub fn judge_last(contract: &Contract, known: &Known, exchanges: &[Proxied]) -> Judged {
+    let last = exchanges.len().saturating_sub(1);
+    judge_where(contract, known, exchanges, |i| i == last)
+        .pop()
+        .flatten()
+        .unwrap_or_default()
+}
+
+/// Judges the exchanges `want` names, every one before them read as history.
+fn judge_where(
+    contract: &Contract,
+    known: &Known,
+    exchanges: &[Proxied],
+    want: impl Fn(usize) -> bool,
+) -> Vec<Option<Judged>> {
     let spec = &contract.spec;
     let c = &spec.interpretations.client;
     let endpoint_ref = SpecRef::item(Table::Specification, "Method, URL");
+    let key_name = &contract.roles().idempotency_key;
+    let facts: Vec<Facts> = exchanges.iter().map(|p| Facts::of(contract, p)).collect();
+    // The forwarded attempts on the endpoint seen so far under each key
+    // (a transaction's history, in order of arrival).
+    let mut history: std::collections::HashMap<&str, Vec<usize>> = Default::default();
+    // Earlier exchanges by their body without the key (a retry under a new
+    // key looks for its original among them).
+    let mut by_rest: std::collections::HashMap<&str, Vec<usize>> = Default::default();
     let mut out = Vec::with_capacity(exchanges.len());
-    // Each exchange's key, and the forwarded attempts on the endpoint seen
-    // so far under each key (a transaction's history, in order).
-    let keys: Vec<Option<Value>> = exchanges
-        .iter()
-        .map(|p| idempotency_key(contract, &p.arrival.request.body))
-        .collect();
-    let mut history: std::collections::HashMap<String, Vec<usize>> = Default::default();
     for (i, p) in exchanges.iter().enumerate() {
+        // The history first, for every exchange: earlier attempts with the
+        // same key, answered before this one arrived (settled) or still in
+        // flight; earlier requests with the same body but for the key.
+        let attempt = p.refused.is_none() && p.upstream.is_some() && p.arrival.on_endpoint;
+        let earlier: Vec<usize> = match (attempt, facts[i].key.as_deref()) {
+            (true, Some(key)) => {
+                let seen = history.entry(key).or_default();
+                let earlier = seen.clone();
+                seen.push(i);
+                earlier
+            }
+            _ => vec![],
+        };
+        let same_rest = match (attempt, facts[i].rest.as_deref()) {
+            (true, Some(rest)) => {
+                let seen = by_rest.entry(rest).or_default();
+                let earlier = seen.clone();
+                seen.push(i);
+                earlier
+            }
+            _ => vec![],
+        };
+        if !want(i) {
+            out.push(None);
+            continue;
+        }
         let mut judged = Judged::default();
         if let Some(refused) = &p.refused {
             judged.client.push(refusal(contract, refused));
-            out.push(judged);
+            out.push(Some(judged));
             continue;
         }
         let expected = Expected {
@@ -249,30 +412,26 @@ pub fn judge_all(contract: &Contract, known: &Known, exchanges: &[Proxied]) -> V
                 .map(|b| b.finding),
         );
         let Some(this) = exchange_of(p) else {
-            out.push(judged);
+            out.push(Some(judged));
             continue;
         };
         if !p.arrival.on_endpoint {
             // Another method or path: the API defines no answer to judge.
-            out.push(judged);
+            out.push(Some(judged));
             continue;
         }
-        // The transaction so far: earlier attempts with the same key.
-        let key = keys[i].clone();
-        let earlier: Vec<&Proxied> = match &key {
-            Some(key) => {
-                let seen = history.entry(key.to_string()).or_default();
-                let earlier = seen.iter().map(|&j| &exchanges[j]).collect();
-                seen.push(i);
-                earlier
-            }
-            None => vec![],
-        };
-        let body = |q: &Proxied| serde_json::from_slice::<Value>(&q.arrival.request.body).ok();
+        if let Some(f) = answer_deserved(contract, &judged.client, &this) {
+            judged.server.push(f);
+        }
+        let now = p.arrival.after_us;
+        let other_body: Vec<usize> = earlier
+            .iter()
+            .copied()
+            .filter(|&j| facts[j].body != facts[i].body)
+            .collect();
         let mut codes = None;
-        let reused_with_other_body = earlier.iter().any(|q| body(q) != body(p));
-        let key_name = &contract.roles().idempotency_key;
-        if let (true, Some(key)) = (reused_with_other_body, &key) {
+        let key_shown = facts[i].key.clone().unwrap_or_else(|| "null".into());
+        if !other_body.is_empty() {
             let row = spec.request_field(key_name).map_or_else(
                 || SpecRef::item(Table::RequestBody, key_name),
                 |f| f.spec_ref(),
@@ -282,34 +441,83 @@ pub fn judge_all(contract: &Contract, known: &Known, exchanges: &[Proxied]) -> V
                 Verdict::Fail,
                 row,
                 format!("a new {key_name} for a new transaction"),
-                format!("{key_name} {key} again, with another body"),
+                format!("{key_name} {key_shown} again, with another body"),
             ));
-            codes = Some(reuse_codes(contract));
-        } else if let Some((previous, before)) =
-            earlier.last().and_then(|q| Some((*q, exchange_of(q)?)))
-        {
+            if other_body.iter().any(|&j| facts[j].settled_before(now)) {
+                // The server answered the other body first: this one must
+                // be refused.
+                codes = Some(reuse_codes(contract));
+            } else if succeeded(contract, &this) {
+                // Both in flight at once: which the server took first is
+                // unknown; at most one may succeed.
+                let both = other_body
+                    .iter()
+                    .filter_map(|&j| exchange_of(&exchanges[j]))
+                    .any(|e| succeeded(contract, &e));
+                judged.server.push(Finding::new(
+                    CheckId::ReuseIsAtomic,
+                    if both { Verdict::Fail } else { Verdict::Pass },
+                    reuse_codes(contract)
+                        .first()
+                        .and_then(|c| spec.response_code(c.as_str()))
+                        .map_or_else(|| endpoint_ref.clone(), |r| r.spec_ref()),
+                    format!("at most one success of requests in flight at once with one {key_name} and two bodies"),
+                    match both {
+                        true => format!("{key_name} {key_shown} succeeded with both bodies"),
+                        false => "only this one of them succeeded".to_owned(),
+                    },
+                ));
+            }
+        } else if let Some(&j) = earlier.last() {
             // An identical resend: a retry.
-            let (policy, row, after) = policy_after(contract, &before);
-            let attempts = earlier.len() + 1;
-            let allowed = matches!(policy, ClientPolicy::MayRetry | ClientPolicy::MustRetry);
+            let previous = &exchanges[j];
+            let Some(before) = exchange_of(previous) else {
+                out.push(Some(judged));
+                continue;
+            };
+            let waited_us = now.saturating_sub(previous.arrival.after_us);
+            let timeout_us = spec.endpoint.expected_timeout_ms * 1000;
+            let (allowed, row, after) = if facts[j].settled_before(now) {
+                let (policy, row, after) = policy_after(contract, &before);
+                let allowed = matches!(policy, ClientPolicy::MayRetry | ClientPolicy::MustRetry);
+                (
+                    if allowed {
+                        Verdict::Pass
+                    } else {
+                        Verdict::Fail
+                    },
+                    row,
+                    after,
+                )
+            } else if waited_us >= timeout_us {
+                (
+                    Verdict::Pass,
+                    spec.condition_ref(ConditionKind::TotalTimeout),
+                    format!("no answer within {} ms", spec.endpoint.expected_timeout_ms),
+                )
+            } else {
+                (
+                    Verdict::Warn,
+                    spec.condition_ref(ConditionKind::TotalTimeout),
+                    format!(
+                        "no answer yet, {} ms into the {} ms expected timeout",
+                        waited_us / 1000,
+                        spec.endpoint.expected_timeout_ms
+                    ),
+                )
+            };
             judged.client.push(Finding::new(
                 CheckId::RetryAllowed,
-                if allowed {
-                    Verdict::Pass
-                } else {
-                    Verdict::Fail
-                },
+                allowed,
                 row,
                 format!(
-                    "a resend only after an answer whose partner action allows it; after {after}"
+                    "a resend only after an answer whose partner action allows it, or the expected timeout; after {after}"
                 ),
-                format!(
-                    "a resend of the same request ({key_name} {})",
-                    key.clone().unwrap_or(Value::Null)
-                ),
+                format!("a resend of the same request ({key_name} {key_shown})"),
             ));
+            let attempts = earlier.len() + 1;
             let max = c.max_retries as usize + 1;
-            if allowed && attempts > max {
+            if allowed != Verdict::Fail && attempts > max {
                 judged.client.push(Finding::new(
                     CheckId::Attempts,
                     Verdict::Fail,
@@ -329,7 +537,7 @@ pub fn judge_all(contract: &Contract, known: &Known, exchanges: &[Proxied]) -> V
             ));
         }
         if earlier.is_empty()
-            && let Some(f) = retry_with_new_key(contract, exchanges, i)
+            && let Some(f) = retry_with_new_key(contract, exchanges, &facts, &same_rest, i)
         {
             judged.client.push(f);
         }
@@ -337,14 +545,21 @@ pub fn judge_all(contract: &Contract, known: &Known, exchanges: &[Proxied]) -> V
             "{} {} through the proxy",
             p.arrival.request.method, p.arrival.request.path
         );
+        let code_ref = match &codes {
+            Some(codes) => codes
+                .first()
+                .and_then(|c| spec.response_code(c.as_str()))
+                .map_or_else(|| endpoint_ref.clone(), |r| r.spec_ref()),
+            None => endpoint_ref.clone(),
+        };
         judged.server.extend(judge_exchange(
             contract,
-            &endpoint_ref,
+            &code_ref,
             &describe,
             &this,
             codes.as_deref(),
         ));
-        out.push(judged);
+        out.push(Some(judged));
     }
     out
 }

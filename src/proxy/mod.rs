@@ -34,7 +34,7 @@ mod http;
 pub mod judge;
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -49,11 +49,11 @@ use crate::evidence::{Arrival, GivenAnswer, Proxied, Refused, Upstream};
 use crate::report::{CaseReport, ExchangeRecord, Report, message_of};
 use crate::rules::request::Incoming;
 use crate::spec::{SpecRef, Table};
-use crate::transport::{ClientError, Transport, Trust};
+use crate::transport::{ClientError, Received, Transport, TransportError, Trust};
 use crate::verdict::Verdict;
-use crate::wire::{SignedRequest, VerifyingKey};
+use crate::wire::VerifyingKey;
 
-pub use judge::{Judged, Known, judge_all};
+pub use judge::{Judged, Known, judge_all, judge_last};
 
 /// The largest request body forwarded, in bytes (the transport's cap on
 /// answers too): a longer one is answered 413.
@@ -158,13 +158,38 @@ pub enum ProxyError {
     Client(#[from] ClientError),
 }
 
+/// The exchanges recorded, in the order they ended, and each one's
+/// idempotency key (worked out once).
+#[derive(Default)]
+struct Records {
+    list: Vec<Proxied>,
+    /// Each one's idempotency key and body without it ([`judge::marks`]).
+    marks: Vec<(Option<String>, Option<String>)>,
+}
+
+/// How many earlier exchanges of the same key, and of the same body but
+/// for the key, a console line is judged with at most (the report judges
+/// with all of them).
+const CONSOLE_HISTORY: usize = 50;
+
 struct Shared {
     options: ProxyOptions,
     transport: Transport,
     started: Instant,
     started_at: OffsetDateTime,
-    records: Mutex<Vec<Proxied>>,
+    records: Mutex<Records>,
+    /// Exchanges recorded.
     count: AtomicUsize,
+    /// The last arrival's number.
+    seq: AtomicU64,
+    /// Requests read and not yet recorded.
+    in_flight: AtomicUsize,
+    /// Stop reading requests (the run is ending).
+    closing: AtomicBool,
+    /// Access tokens seen in requests: scrubbed from every record.
+    tokens: Mutex<Vec<String>>,
+    /// Exchanges on their way to the recorder thread.
+    recorder: std::sync::mpsc::Sender<Proxied>,
     done: Notify,
 }
 
@@ -211,15 +236,39 @@ impl Proxy {
             addr: options.listen,
             reason: e.to_string(),
         })?;
+        let options_token: Vec<String> = options.access_token.iter().cloned().collect();
+        let (recorder, exchanges) = std::sync::mpsc::channel::<Proxied>();
         let shared = Arc::new(Shared {
             options,
             transport,
             started: Instant::now(),
             started_at: OffsetDateTime::now_utc(),
-            records: Mutex::new(Vec::new()),
+            records: Mutex::new(Records::default()),
             count: AtomicUsize::new(0),
+            seq: AtomicU64::new(0),
+            in_flight: AtomicUsize::new(0),
+            closing: AtomicBool::new(false),
+            tokens: Mutex::new(options_token),
+            recorder,
             done: Notify::new(),
         });
+        // One thread judges and records, beside the connections: judging
+        // takes at most one core from forwarding, and never a client's time.
+        let weak = Arc::downgrade(&shared);
+        std::thread::Builder::new()
+            .name("cdm-proxy-recorder".into())
+            .spawn(move || {
+                while let Ok(proxied) = exchanges.recv() {
+                    match weak.upgrade() {
+                        Some(shared) => record(&shared, proxied),
+                        None => return,
+                    }
+                }
+            })
+            .map_err(|e| ProxyError::Bind {
+                addr,
+                reason: format!("cannot start the recorder: {e}"),
+            })?;
         let task = tokio::spawn(serve(listener, shared.clone()));
         Ok(Proxy { addr, shared, task })
     }
@@ -232,6 +281,11 @@ impl Proxy {
     /// The base URL a client is given in place of the upstream's.
     pub fn base_url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Requests read and not yet recorded.
+    pub fn in_flight(&self) -> usize {
+        self.shared.in_flight.load(Ordering::SeqCst)
     }
 
     /// Exchanges recorded so far.
@@ -255,9 +309,26 @@ impl Proxy {
         }
     }
 
-    /// The report of every exchange so far, each judged with the whole
-    /// conversation before it.
-    pub fn report(&self) -> Report {
+    /// Stops taking requests and waits, at most `limit`, for those in
+    /// flight to be answered and recorded (so that Ctrl-C loses none).
+    pub async fn drain(&self, limit: Duration) {
+        self.shared.closing.store(true, Ordering::SeqCst);
+        self.task.abort();
+        self.settle(limit).await;
+    }
+
+    /// Waits, at most `limit`, until every request read is recorded.
+    pub async fn settle(&self, limit: Duration) {
+        let until = Instant::now() + limit;
+        while self.shared.in_flight.load(Ordering::SeqCst) > 0 && Instant::now() < until {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    }
+
+    /// The report of every exchange so far (those in flight given up to
+    /// 5 s to finish), each judged with the whole conversation before it.
+    pub async fn report(&self) -> Report {
+        self.settle(Duration::from_secs(5)).await;
         let options = &self.shared.options;
         let contract = &options.contract;
         let mut records = self
@@ -265,14 +336,14 @@ impl Proxy {
             .records
             .lock()
             .unwrap_or_else(|e| e.into_inner())
+            .list
             .clone();
-        records.sort_by_key(|p| p.arrival.after_us);
+        records.sort_by_key(|p| p.seq);
         let judged = judge_all(contract, &options.known, &records);
         let cases = records
             .into_iter()
             .zip(judged)
-            .enumerate()
-            .map(|(i, (p, j))| case_report(contract, i, p, &j))
+            .map(|(p, j)| case_report(contract, p, &j))
             .collect();
         let mut report = Report::new(
             "proxy",
@@ -282,9 +353,13 @@ impl Proxy {
             self.shared.started_at,
             self.shared.started.elapsed(),
         );
-        if let Some(token) = &options.access_token {
-            report.scrub(&[token]);
-        }
+        let tokens = self
+            .shared
+            .tokens
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone();
+        report.scrub(&tokens.iter().map(String::as_str).collect::<Vec<_>>());
         report.test_key = crate::testkeys::is_published(&options.known.public_key);
         let settings = [
             ("upstream", options.upstream.clone()),
@@ -320,12 +395,12 @@ impl Proxy {
     }
 }
 
-/// Case id of the `n`th exchange (0-based), in order of arrival.
-pub fn case_id(n: usize) -> String {
-    format!("exchange.{:04}", n + 1)
+/// Case id of the exchange that arrived `seq`th (from 1).
+pub fn case_id(seq: u64) -> String {
+    format!("exchange.{seq:04}")
 }
 
-fn case_report(contract: &Contract, n: usize, p: Proxied, judged: &Judged) -> CaseReport {
+fn case_report(contract: &Contract, p: Proxied, judged: &Judged) -> CaseReport {
     let findings = judged.all();
     let exchange = exchange_record(&p);
     let duration = p
@@ -333,7 +408,7 @@ fn case_report(contract: &Contract, n: usize, p: Proxied, judged: &Judged) -> Ca
         .as_ref()
         .map_or(Duration::ZERO, |u| Duration::from_millis(u.elapsed_ms));
     let mut case = CaseReport::from_parts(
-        &case_id(n),
+        &case_id(p.seq),
         SpecRef::item(Table::Specification, "Method, URL"),
         &format!(
             "{} {}: the request keeps the request rules, the answer the response rules, and retries and reused references the response code table",
@@ -370,7 +445,9 @@ pub fn answered_code(contract: &Contract, answer: &GivenAnswer) -> Option<String
         .map(str::to_owned)
 }
 
-fn exchange_record(p: &Proxied) -> ExchangeRecord {
+/// An exchange as the report shows it (derived from the evidence, so that
+/// `rejudge` can derive it again).
+pub fn exchange_record(p: &Proxied) -> ExchangeRecord {
     let a = &p.arrival;
     ExchangeRecord {
         method: a.request.method.clone(),
@@ -408,10 +485,11 @@ async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 fn full(shared: &Shared) -> bool {
-    shared
-        .options
-        .max_exchanges
-        .is_some_and(|max| shared.count.load(Ordering::SeqCst) >= max)
+    shared.closing.load(Ordering::SeqCst)
+        || shared
+            .options
+            .max_exchanges
+            .is_some_and(|max| shared.seq.load(Ordering::SeqCst) as usize >= max)
 }
 
 async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
@@ -422,8 +500,13 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
         }
         let read =
             tokio::time::timeout(IDLE, http::read_request(&mut stream, &mut buf, BODY_CAP)).await;
+        if matches!(read, Err(_) | Ok(Err(http::ReadError::Closed))) || full(&shared) {
+            return;
+        }
         let at = OffsetDateTime::now_utc();
         let after_us = shared.started.elapsed().as_micros() as u64;
+        let seq = shared.seq.fetch_add(1, Ordering::SeqCst) + 1;
+        shared.in_flight.fetch_add(1, Ordering::SeqCst);
         let request = match read {
             Err(_) | Ok(Err(http::ReadError::Closed)) => return,
             Ok(Ok(request)) => request,
@@ -445,48 +528,94 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
                 let _ = http::write_response(
                     &mut stream,
                     answer.status,
+                    None,
                     &answer.headers,
                     &answer.body,
                     true,
                 )
                 .await;
-                record(
-                    &shared,
-                    Proxied {
-                        arrival: Arrival {
-                            at,
-                            after_us,
-                            request: Incoming {
-                                method: String::new(),
-                                path: String::new(),
-                                headers: vec![],
-                                body: vec![],
-                            },
-                            on_endpoint: false,
-                            answer,
+                let sent = shared.recorder.send(Proxied {
+                    seq,
+                    arrival: Arrival {
+                        at,
+                        after_us,
+                        request: Incoming {
+                            method: String::new(),
+                            path: String::new(),
+                            headers: vec![],
+                            body: vec![],
                         },
-                        upstream: None,
-                        refused: Some(refused),
+                        on_endpoint: false,
+                        answer,
                     },
-                );
+                    upstream: None,
+                    refused: Some(refused),
+                });
+                if sent.is_err() {
+                    shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+                }
                 return;
             }
         };
         let close = request.close;
-        let proxied = forward(&shared, request, at, after_us).await;
+        let mut proxied = forward(&shared, request, at, after_us).await;
+        proxied.seq = seq;
         let answer = &proxied.arrival.answer;
         let written = http::write_response(
             &mut stream,
             answer.status,
+            answer.reason.as_deref(),
             &answer.headers,
             &answer.body,
             close,
         )
         .await;
-        record(&shared, proxied);
+        // Judging and recording happen beside the connection, never in the
+        // client's way.
+        if shared.recorder.send(proxied).is_err() {
+            shared.in_flight.fetch_sub(1, Ordering::SeqCst);
+        }
         if close || written.is_err() {
+            let _ = tokio::io::AsyncWriteExt::shutdown(&mut stream).await;
             return;
         }
+    }
+}
+
+/// What the client is given for the upstream's outcome: the answer as it
+/// came, or (no answer, or one over the cap) a 502 of the proxy's own.
+pub fn answer_for(outcome: &Result<Received, TransportError>) -> GivenAnswer {
+    match outcome {
+        Ok(r) if !r.truncated => GivenAnswer {
+            status: r.status,
+            reason: Some(r.reason.clone()),
+            headers: r
+                .headers
+                .iter()
+                .filter(|(n, _)| {
+                    !http::is_hop_by_hop(n) || n.eq_ignore_ascii_case("content-length")
+                })
+                .cloned()
+                .collect(),
+            body: r.body.clone(),
+            held_ms: None,
+        },
+        Ok(_) => given(
+            502,
+            json!({
+                "error": "the upstream's answer was not forwarded by the cdm-conformance proxy",
+                "reason": format!("its body is over {BODY_CAP} bytes"),
+            })
+            .to_string(),
+        ),
+        Err(e) => given(
+            502,
+            json!({
+                "error": "the upstream gave no answer to the cdm-conformance proxy",
+                "reason": e.to_string(),
+            })
+            .to_string(),
+        ),
     }
 }
 
@@ -494,6 +623,7 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
 fn given(status: u16, body: String) -> GivenAnswer {
     GivenAnswer {
         status,
+        reason: None,
         headers: vec![("Content-Type".into(), "application/json".into())],
         body: body.into_bytes(),
         held_ms: None,
@@ -516,51 +646,35 @@ async fn forward(
     };
     let on_endpoint =
         incoming.method.eq_ignore_ascii_case(&endpoint.method) && incoming.path == endpoint.path;
-    let signed = SignedRequest {
-        method: request.method,
-        path: request.target,
-        headers: request
-            .headers
-            .into_iter()
-            .filter(|(n, _)| !http::is_hop_by_hop(n))
-            .map(|(n, v)| (n, v.unwrap_or_default()))
-            .collect(),
-        body: request.body,
-    };
+    // Every token a client sends is a secret, given or not: kept out of
+    // every record from now on.
+    if let Some(Some(auth)) = incoming.header("Authorization")
+        && let Some((_, token)) = auth.split_once(' ')
+        && token.len() >= 8
+    {
+        let mut tokens = shared.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        if !tokens.iter().any(|t| t == token) {
+            tokens.push(token.to_owned());
+        }
+    }
+    let headers: Vec<(String, Vec<u8>)> = request
+        .raw_headers
+        .into_iter()
+        .filter(|(n, _)| !http::is_hop_by_hop(n))
+        .collect();
     let exchange = shared
         .transport
-        .send(&shared.options.upstream, &signed)
+        .forward(
+            &shared.options.upstream,
+            &request.target,
+            &request.method,
+            &headers,
+            &request.body,
+        )
         .await;
-    let answer = match &exchange.outcome {
-        Ok(r) if !r.truncated => GivenAnswer {
-            status: r.status,
-            headers: r
-                .headers
-                .iter()
-                .filter(|(n, _)| !http::is_hop_by_hop(n))
-                .cloned()
-                .collect(),
-            body: r.body.clone(),
-            held_ms: None,
-        },
-        Ok(_) => given(
-            502,
-            json!({
-                "error": "the upstream's answer was not forwarded by the cdm-conformance proxy",
-                "reason": format!("its body is over {BODY_CAP} bytes"),
-            })
-            .to_string(),
-        ),
-        Err(e) => given(
-            502,
-            json!({
-                "error": "the upstream gave no answer to the cdm-conformance proxy",
-                "reason": e.to_string(),
-            })
-            .to_string(),
-        ),
-    };
+    let answer = answer_for(&exchange.outcome);
     Proxied {
+        seq: 0,
         arrival: Arrival {
             at,
             after_us,
@@ -580,50 +694,64 @@ async fn forward(
 /// Records an exchange (its secrets scrubbed first: what is kept is what
 /// is judged), tells the console, and wakes `finished` at the limit.
 fn record(shared: &Shared, mut proxied: Proxied) {
-    if let Some(token) = &shared.options.access_token {
-        crate::report::scrub_proxied(&mut proxied, &[token]);
-    } else {
-        crate::report::scrub_proxied(&mut proxied, &[]);
+    {
+        let tokens = shared.tokens.lock().unwrap_or_else(|e| e.into_inner());
+        crate::report::scrub_proxied(
+            &mut proxied,
+            &tokens.iter().map(String::as_str).collect::<Vec<_>>(),
+        );
     }
+    let contract = &shared.options.contract;
     let on_exchange = shared.options.on_exchange.clone();
-    let (n, line) = {
+    let line = {
+        let marks = judge::marks(contract, &proxied);
         let mut records = shared.records.lock().unwrap_or_else(|e| e.into_inner());
-        records.push(proxied);
-        let n = records.len();
-        // The console line judges the exchange with its transaction so far
-        // (the earlier exchanges with its idempotency key): what the
-        // report will say of it, unless an earlier one is still in flight.
-        let line = on_exchange.as_ref().and_then(|_| {
-            let this = records.last()?.clone();
-            let contract = &shared.options.contract;
-            let key = crate::rules::conduct::idempotency_key(contract, &this.arrival.request.body);
-            let mut same: Vec<Proxied> = records[..n - 1]
-                .iter()
-                .filter(|p| p.arrival.after_us <= this.arrival.after_us)
-                .filter(|p| {
-                    key.is_some()
-                        && crate::rules::conduct::idempotency_key(contract, &p.arrival.request.body)
-                            == key
+        records.list.push(proxied);
+        records.marks.push(marks);
+        shared.count.store(records.list.len(), Ordering::SeqCst);
+        // The console line judges the exchange with what its judgement
+        // reads: the earlier attempts of its transaction, and the earlier
+        // requests with the same body but for the key (a retry under a new
+        // key). The report's verdict, unless an earlier attempt is still in
+        // flight.
+        on_exchange.as_ref().map(|_| {
+            let n = records.list.len() - 1;
+            // Only the related exchanges are taken under the lock; judging
+            // happens after it is released.
+            let this = records.list[n].clone();
+            let (key, rest) = &records.marks[n];
+            let same =
+                |mine: &Option<String>, theirs: &Option<String>| mine.is_some() && mine == theirs;
+            let mut by_key = 0;
+            let mut by_rest = 0;
+            let mut related: Vec<Proxied> = (0..n)
+                .rev()
+                .filter(|&j| records.list[j].seq < this.seq)
+                .filter(|&j| {
+                    let (k, r) = &records.marks[j];
+                    let take_key = same(key, k) && by_key < CONSOLE_HISTORY;
+                    let take_rest = same(rest, r) && by_rest < CONSOLE_HISTORY;
+                    by_key += usize::from(take_key);
+                    by_rest += usize::from(take_rest);
+                    take_key || take_rest
                 })
-                .cloned()
+                .map(|j| records.list[j].clone())
                 .collect();
-            same.sort_by_key(|p| p.arrival.after_us);
-            let index = records[..n - 1]
-                .iter()
-                .filter(|p| p.arrival.after_us <= this.arrival.after_us)
-                .count();
-            same.push(this.clone());
-            let judged = judge_all(contract, &shared.options.known, &same);
-            Some(case_report(contract, index, this, judged.last()?))
-        });
-        (n, line)
+            related.sort_by_key(|p| p.seq);
+            related.push(this);
+            related
+        })
     };
-    shared.count.store(n, Ordering::SeqCst);
+    let line = line.map(|related| {
+        let judged = judge_last(contract, &shared.options.known, &related);
+        let this = related
+            .into_iter()
+            .last()
+            .unwrap_or_else(|| unreachable!("pushed above"));
+        case_report(contract, this, &judged)
+    });
+    shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     if let (Some(hook), Some(case)) = (on_exchange, line) {
-        let mut case = case;
-        if let Some(token) = &shared.options.access_token {
-            case.scrub(&[token]);
-        }
         (hook.0)(&case);
     }
     shared.done.notify_waiters();

@@ -22,6 +22,7 @@ impl Scrubber {
                 *text = text.replace(secret.as_str(), shown);
             }
         }
+        self.fix_json(text);
         if text.contains("-----BEGIN ") || text.contains("MII") {
             *text = redact::key_material(text);
         }
@@ -64,6 +65,37 @@ impl Scrubber {
                 self.fix(v);
             }
             self.fix_bytes(&mut r.body);
+        }
+    }
+
+    /// A secret hidden by JSON escapes (`\u0041...`) in a JSON text: its
+    /// strings are scrubbed and the text written again (only then).
+    fn fix_json(&self, text: &mut String) {
+        if self.0.is_empty() || !text.contains("\\u") {
+            return;
+        }
+        let Ok(mut value) = serde_json::from_str::<serde_json::Value>(text) else {
+            return;
+        };
+        let mut changed = false;
+        let mut stack = vec![&mut value];
+        while let Some(v) = stack.pop() {
+            match v {
+                serde_json::Value::String(s) => {
+                    for (secret, shown) in &self.0 {
+                        if s.contains(secret.as_str()) {
+                            *s = s.replace(secret.as_str(), shown);
+                            changed = true;
+                        }
+                    }
+                }
+                serde_json::Value::Array(items) => stack.extend(items.iter_mut()),
+                serde_json::Value::Object(map) => stack.extend(map.values_mut()),
+                _ => {}
+            }
+        }
+        if changed {
+            *text = value.to_string();
         }
     }
 }

@@ -430,8 +430,7 @@ pub fn code_and_id(
             let shown = format!(
                 "{} {id_field} {}",
                 code_and_message(spec, &parsed),
-                id.as_deref()
-                    .map_or("absent".to_owned(), |i| format!("{i:?}"))
+                id.as_deref().unwrap_or("absent")
             );
             (code, id, shown)
         }

@@ -151,17 +151,26 @@ async fn connect(endpoint: &Endpoint) -> Result<TcpStream, TransportError> {
     Ok(stream)
 }
 
-/// Reads a response head: `(status, headers, bytes after the head)`.
+/// A response head: status, reason phrase, headers, and its length in bytes.
+struct Head {
+    status: u16,
+    reason: String,
+    headers: Vec<(String, String)>,
+    len: usize,
+}
+
+/// Reads a response head.
 async fn read_head(
     io: &mut (impl AsyncRead + Unpin),
     buf: &mut Vec<u8>,
-) -> Result<(u16, Vec<(String, String)>, usize), TransportError> {
+) -> Result<Head, TransportError> {
     loop {
         let mut headers = [httparse::EMPTY_HEADER; 128];
         let mut response = httparse::Response::new(&mut headers);
         match response.parse(buf) {
             Ok(httparse::Status::Complete(len)) => {
                 let status = response.code.unwrap_or(0);
+                let reason = response.reason.unwrap_or_default().to_owned();
                 let headers = response
                     .headers
                     .iter()
@@ -172,7 +181,12 @@ async fn read_head(
                         )
                     })
                     .collect();
-                return Ok((status, headers, len));
+                return Ok(Head {
+                    status,
+                    reason,
+                    headers,
+                    len,
+                });
             }
             Ok(httparse::Status::Partial) => {}
             Err(e) => {
@@ -365,21 +379,52 @@ pub(crate) async fn read_body(
 
 /// The request's bytes: exactly the headers as built, plus `Host`,
 /// `Content-Length` and `Connection: close`.
-fn request_bytes(request: &SignedRequest, target: &str, authority: &str) -> Vec<u8> {
-    let mut out = format!(
+fn request_bytes(request: &Outgoing, target: &str, authority: &str) -> Vec<u8> {
+    let mut bytes = format!(
         "{} {target} HTTP/1.1\r\nHost: {authority}\r\n",
         request.method
-    );
+    )
+    .into_bytes();
     for (name, value) in &request.headers {
-        out.push_str(&format!("{name}: {value}\r\n"));
+        bytes.extend_from_slice(name.as_bytes());
+        bytes.extend_from_slice(b": ");
+        bytes.extend_from_slice(value);
+        bytes.extend_from_slice(b"\r\n");
     }
-    out.push_str(&format!(
-        "Content-Length: {}\r\nConnection: close\r\n\r\n",
-        request.body.len()
-    ));
-    let mut bytes = out.into_bytes();
-    bytes.extend_from_slice(&request.body);
+    bytes.extend_from_slice(
+        format!(
+            "Content-Length: {}\r\nConnection: close\r\n\r\n",
+            request.body.len()
+        )
+        .as_bytes(),
+    );
+    bytes.extend_from_slice(request.body);
     bytes
+}
+
+/// A request as it goes on the wire: header values as bytes (a proxy
+/// passes on what is not UTF-8 as it came).
+pub(crate) struct Outgoing<'a> {
+    /// The method.
+    pub method: &'a str,
+    /// Header names and values, in order.
+    pub headers: Vec<(&'a str, &'a [u8])>,
+    /// The body.
+    pub body: &'a [u8],
+}
+
+impl<'a> From<&'a SignedRequest> for Outgoing<'a> {
+    fn from(r: &'a SignedRequest) -> Outgoing<'a> {
+        Outgoing {
+            method: &r.method,
+            headers: r
+                .headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_bytes()))
+                .collect(),
+            body: &r.body,
+        }
+    }
 }
 
 async fn tls(
@@ -462,7 +507,7 @@ async fn open(
             reason: format!("proxy {}: {}", shown(&proxy_url), io_reason(&e)),
         })?;
     let mut buf = Vec::new();
-    let (status, _, _) = read_head(&mut stream, &mut buf).await?;
+    let status = read_head(&mut stream, &mut buf).await?.status;
     if !(200..300).contains(&status) {
         return Err(TransportError::Connect {
             reason: format!(
@@ -481,12 +526,24 @@ pub(super) async fn exchange(
     request: &SignedRequest,
 ) -> Result<Received, TransportError> {
     let parsed = url::Url::parse(url).map_err(|e| broken(format!("{url:?}: {e}")))?;
-    let endpoint = Endpoint::of(&parsed)?;
-    let (mut io, absolute) = open(config, &endpoint).await?;
     let mut target = parsed.path().to_owned();
     if let Some(q) = parsed.query() {
         target = format!("{target}?{q}");
     }
+    exchange_to(config, &parsed, target, &Outgoing::from(request)).await
+}
+
+/// Sends `request` for `target` (as it is, never normalised) to the
+/// origin of `base` on a connection of its own and reads the answer.
+pub(crate) async fn exchange_to(
+    config: &Arc<ClientConfig>,
+    base: &url::Url,
+    mut target: String,
+    request: &Outgoing<'_>,
+) -> Result<Received, TransportError> {
+    let parsed = base;
+    let endpoint = Endpoint::of(parsed)?;
+    let (mut io, absolute) = open(config, &endpoint).await?;
     if absolute.is_some() {
         target = format!("{}://{}{target}", parsed.scheme(), endpoint.authority());
     }
@@ -500,7 +557,12 @@ pub(super) async fn exchange(
     io.flush().await.map_err(|e| broken(io_reason(&e)))?;
     let mut buf = Vec::new();
     loop {
-        let (status, headers, len) = read_head(&mut io, &mut buf).await?;
+        let Head {
+            status,
+            reason,
+            headers,
+            len,
+        } = read_head(&mut io, &mut buf).await?;
         buf.drain(..len);
         // Interim answers (100 Continue...) precede the real one.
         if status == 101 {
@@ -521,6 +583,7 @@ pub(super) async fn exchange(
         };
         return Ok(Received {
             status,
+            reason,
             headers,
             body,
             truncated,

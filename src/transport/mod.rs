@@ -75,6 +75,9 @@ impl std::fmt::Display for TransportError {
 pub struct Received {
     /// HTTP status.
     pub status: u16,
+    /// The reason phrase, as received.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub reason: String,
     /// Headers, names as received; a value that is not UTF-8 is shown lossily.
     pub headers: Vec<(String, String)>,
     /// The body, up to [`BODY_CAP`] bytes.
@@ -219,6 +222,70 @@ impl Transport {
         }
     }
 
+    /// Forwards a request as it came: `target` (path and query, never
+    /// normalised) appended to `base_url`'s path, header values as bytes.
+    /// The exact transport only (a proxy's).
+    pub async fn forward(
+        &self,
+        base_url: &str,
+        target: &str,
+        method: &str,
+        headers: &[(String, Vec<u8>)],
+        body: &[u8],
+    ) -> Exchange {
+        let record = RequestRecord {
+            method: method.to_owned(),
+            url: format!("{}{target}", base_url.trim_end_matches('/')),
+            headers: headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.clone(),
+                        crate::redact::header(n, &String::from_utf8_lossy(v)),
+                    )
+                })
+                .collect(),
+            body: String::from_utf8_lossy(body).into_owned(),
+        };
+        let started = Instant::now();
+        let outgoing = http1::Outgoing {
+            method,
+            headers: headers
+                .iter()
+                .map(|(n, v)| (n.as_str(), v.as_slice()))
+                .collect(),
+            body,
+        };
+        let outcome = match (&self.backend, url::Url::parse(base_url)) {
+            (_, Err(e)) => Err(TransportError::Broken {
+                reason: format!("{base_url:?}: {e}"),
+            }),
+            (Backend::Library(_), _) => Err(TransportError::Broken {
+                reason: "forwarding needs the exact transport".into(),
+            }),
+            (Backend::Exact(config), Ok(base)) => {
+                let full = format!("{}{target}", base.path().trim_end_matches('/'));
+                match tokio::time::timeout(
+                    self.timeout,
+                    http1::exchange_to(config, &base, full, &outgoing),
+                )
+                .await
+                {
+                    Ok(outcome) => outcome,
+                    Err(_) => Err(TransportError::Timeout {
+                        after_ms: self.timeout.as_millis() as u64,
+                    }),
+                }
+            }
+        };
+        Exchange {
+            request: record,
+            outcome,
+            elapsed_ms: started.elapsed().as_millis() as u64,
+            received_at: time::OffsetDateTime::now_utc(),
+        }
+    }
+
     async fn library_exchange(
         &self,
         client: &reqwest::Client,
@@ -265,6 +332,7 @@ impl Transport {
         }
         Ok(Received {
             status,
+            reason: String::new(),
             headers,
             body,
             truncated,

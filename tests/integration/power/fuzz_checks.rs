@@ -49,7 +49,13 @@ proptest! {
         truncated in any::<bool>(),
         elapsed_ms in 0u64..20_000,
     ) {
-        let received = Received { status, headers, body, truncated };
+        let received = Received {
+            status,
+            reason: String::new(),
+            headers,
+            body,
+            truncated,
+        };
         let spec = &cdm_conformance::Contract::embedded().spec;
         let parsed = rules::response::parse_response(spec, &received);
         for f in rules::response::response_rules(

@@ -206,3 +206,43 @@ fn an_independent_client_and_server_pass_through_the_proxy() {
     let report = assert_reports(dir.path(), "pass");
     assert_eq!(report["cases"].as_array().unwrap().len(), 2, "{out}");
 }
+
+/// SIGTERM while a request waits for its answer: the proxy stops taking
+/// requests, lets the answer through, records it, then writes the reports.
+#[tokio::test]
+async fn a_request_in_flight_at_sigterm_is_answered_and_recorded() {
+    let contract = Contract::embedded();
+    let sim = Simulator::start(SimConfig::for_contract(contract.clone()))
+        .await
+        .unwrap();
+    let success = contract.success_code();
+    sim.engine().script(
+        "slow",
+        vec![cdm_conformance::simulator::Step::Delay(
+            Duration::from_millis(1500),
+            Box::new(cdm_conformance::simulator::Step::Code(success)),
+        )],
+    );
+    let running = start(&format!("{}/case/slow", sim.base_url()), &[]);
+    let url = running.base_url.clone();
+    let client = {
+        let contract = contract.clone();
+        tokio::spawn(
+            async move { run_client(&contract, None, &url, body(&contract, "CLI-SLOW")).await },
+        )
+    };
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    signal(&running, libc::SIGTERM);
+    let run = client.await.unwrap();
+    assert!(
+        matches!(
+            run.outcome,
+            Some(Ok(cdm_conformance::client::ClientOutcome::Success { .. }))
+        ),
+        "{run:?}"
+    );
+    let (code, out, dir) = wait(running);
+    assert_eq!(code, 0, "{out}");
+    let report = assert_reports(dir.path(), "pass");
+    assert_eq!(report["cases"].as_array().unwrap().len(), 1, "{out}");
+}

@@ -22,17 +22,49 @@ async fn raw(addr: std::net::SocketAddr, bytes: &[u8]) -> String {
 
 /// An upstream that accepts and then does what `act` says.
 async fn upstream(act: &'static str) -> String {
+    upstream_seeing(act).await.0
+}
+
+/// The same, and the bytes of the last request it got.
+async fn upstream_seeing(act: &'static str) -> (String, std::sync::Arc<std::sync::Mutex<Vec<u8>>>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let last = seen.clone();
     tokio::spawn(async move {
         loop {
             let Ok((mut s, _)) = listener.accept().await else {
                 return;
             };
+            let last = last.clone();
             tokio::spawn(async move {
                 let mut buf = [0u8; 65536];
-                let _ = s.read(&mut buf).await;
+                let n = s.read(&mut buf).await.unwrap_or(0);
+                *last.lock().unwrap() = buf[..n].to_vec();
+                let text = String::from_utf8_lossy(&buf[..n]).into_owned();
                 match act {
+                    // The client's token, echoed in a header and (escaped) in the body.
+                    "echo" => {
+                        let token = text
+                            .lines()
+                            .find_map(|l| l.strip_prefix("Authorization: Bearer "))
+                            .unwrap_or_default()
+                            .to_owned();
+                        let escaped: String = token
+                            .chars()
+                            .map(|c| format!("\\u{:04x}", c as u32))
+                            .collect();
+                        let body = format!("{{\"responseMessage\":\"{escaped}\"}}");
+                        let _ = s
+                            .write_all(
+                                format!(
+                                    "HTTP/1.1 401 Unauthorized\r\nWWW-Authenticate: Bearer {token}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+                                    body.len()
+                                )
+                                .as_bytes(),
+                            )
+                            .await;
+                    }
                     "hang" => tokio::time::sleep(Duration::from_secs(60)).await,
                     "garbage" => {
                         let _ = s
@@ -41,17 +73,18 @@ async fn upstream(act: &'static str) -> String {
                     }
                     // Exact bytes, names in odd case, chunked.
                     _ => {
-                        let _ = s
-                            .write_all(
-                                b"HTTP/1.1 200 OK\r\nx-ODD-Case: kept\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n3\r\n 1}\r\n0\r\n\r\n",
-                            )
-                            .await;
+                        let answer: &[u8] = if text.contains("chunked-please") {
+                            b"HTTP/1.1 200 OK\r\nx-ODD-Case: kept\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n3\r\n 1}\r\n0\r\n\r\n"
+                        } else {
+                            b"HTTP/1.1 200 Fine Thanks\r\ncontent-length: 8\r\nx-ODD-Case: kept\r\nContent-Type: application/json\r\n\r\n{\"a\": 1}"
+                        };
+                        let _ = s.write_all(answer).await;
                     }
                 }
             });
         }
     });
-    format!("http://{addr}")
+    (format!("http://{addr}"), seen)
 }
 
 #[rstest::rstest]
@@ -80,7 +113,7 @@ async fn a_failing_upstream_gets_the_client_a_502_and_the_proxy_stays_up(#[case]
         let run = run_client(&contract, None, &proxy.base_url(), request).await;
         assert!(run.outcome.is_some(), "{run:?}");
     }
-    let report = proxy.report();
+    let report = proxy.report().await;
     assert!(report.cases.len() >= 2, "{}", messages(&report.cases));
     assert!(
         report
@@ -99,23 +132,72 @@ async fn a_failing_upstream_gets_the_client_a_502_and_the_proxy_stays_up(#[case]
 }
 
 #[tokio::test]
-async fn the_answer_passes_unchanged_byte_for_byte() {
+async fn bytes_pass_unchanged_both_ways() {
     let contract = cdm_conformance::Contract::embedded();
-    let url = upstream("exact").await;
+    let (url, seen) = upstream_seeing("exact").await;
     let proxy = Proxy::start(options(&contract, &url)).await.unwrap();
-    let answer = raw(
-        proxy.addr(),
-        b"POST /v2.0/cdm/cdm-mpm-generate HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}",
+    // A header value that is not UTF-8, a path with dot segments.
+    let mut request = b"POST /v2.0/cdm/../cdm/cdm-mpm-generate?x=%41 HTTP/1.1\r\nHost: x\r\nX-Latin: caf\xe9\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".to_vec();
+    let answer = raw(proxy.addr(), &request).await;
+    let got = seen.lock().unwrap().clone();
+    let text = String::from_utf8_lossy(&got);
+    assert!(
+        text.starts_with("POST /v2.0/cdm/../cdm/cdm-mpm-generate?x=%41 HTTP/1.1\r\n"),
+        "{text}"
+    );
+    assert!(
+        got.windows(15).any(|w| w == b"X-Latin: caf\xe9\r\n"),
+        "{text}"
+    );
+    // The answer: status, reason, header names, their order, the body.
+    assert_eq!(
+        answer,
+        "HTTP/1.1 200 Fine Thanks\r\ncontent-length: 8\r\nx-ODD-Case: kept\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"a\": 1}"
+    );
+    // A chunked answer is passed with its length (the framing is the hop's).
+    request = b"POST /v2.0/cdm/cdm-mpm-generate HTTP/1.1\r\nX-Want: chunked-please\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".to_vec();
+    let answer = raw(proxy.addr(), &request).await;
+    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+    assert!(head.contains("\r\nx-ODD-Case: kept\r\n"), "{head}");
+    assert!(head.contains("\r\nContent-Length: 8\r\n"), "{head}");
+    assert_eq!(body, "{\"a\": 1}");
+}
+
+#[tokio::test]
+async fn a_token_echoed_by_the_upstream_never_reaches_the_report() {
+    let contract = cdm_conformance::Contract::embedded();
+    let url = upstream("echo").await;
+    // The proxy is not told the token: it learns it from the request.
+    let mut opts = options(&contract, &url);
+    opts.access_token = None;
+    opts.known.access_token = None;
+    let proxy = Proxy::start(opts).await.unwrap();
+    run_client(
+        &contract,
+        None,
+        &proxy.base_url(),
+        body(&contract, "PROXY-ECHO"),
     )
     .await;
-    let (head, body) = answer.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200 "), "{head}");
-    assert!(head.contains("\r\nx-ODD-Case: kept\r\n"), "{head}");
-    assert!(
-        head.contains("\r\nContent-Type: application/json\r\n"),
-        "{head}"
-    );
-    assert_eq!(body, "{\"a\": 1}");
+    let report = proxy.report().await;
+    let token = cdm_conformance::Credentials::test_defaults().access_token;
+    for (name, text) in [
+        ("json", report.to_json()),
+        ("html", report.to_html()),
+        ("markdown", report.to_markdown()),
+        ("junit", report.to_junit()),
+    ] {
+        assert!(!text.contains(&token), "the token is in the {name} report");
+        let escaped: String = token
+            .chars()
+            .map(|c| format!("\\u{:04x}", c as u32))
+            .collect();
+        assert!(
+            !text.contains(&escaped),
+            "the escaped token is in the {name} report"
+        );
+    }
+    assert!(!report.cases.is_empty());
 }
 
 #[tokio::test]
@@ -144,6 +226,17 @@ async fn hostile_clients_get_an_answer_and_are_recorded() {
     flood.push_str("\r\n");
     let answer = raw(addr, flood.as_bytes()).await;
     assert!(answer.starts_with("HTTP/1.1 400 "), "{answer}");
+    // Framing a proxy could read two ways, and a target that is not a path.
+    for bad in [
+        "POST /v2.0/cdm/cdm-mpm-generate HTTP/1.1\r\nContent-Length: 5\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /smuggled HTTP/1.1\r\n\r\n",
+        "POST /v2.0/cdm/cdm-mpm-generate HTTP/1.1\r\nContent-Length: 2\r\nContent-Length: 30\r\n\r\n{}",
+        "GET http://elsewhere.example/ HTTP/1.1\r\n\r\n",
+        "CONNECT elsewhere.example:443 HTTP/1.1\r\n\r\n",
+    ] {
+        let answer = raw(addr, bad.as_bytes()).await;
+        assert!(answer.starts_with("HTTP/1.1 400 "), "{bad:?}: {answer}");
+        assert!(!answer.contains("no valid HTTP answer"), "{answer}");
+    }
     // A connection that closes at once, or mid-head: nothing to answer.
     raw(addr, b"").await;
     raw(addr, b"POST /v2.0/cdm/cdm-mpm-gen").await;
@@ -162,13 +255,13 @@ async fn hostile_clients_get_an_answer_and_are_recorded() {
         ),
         "{run:?}"
     );
-    let report = s.proxy.report();
+    let report = s.proxy.report().await;
     let refused: Vec<_> = report
         .cases
         .iter()
         .filter(|c| c.proxied.as_ref().is_some_and(|p| p.refused.is_some()))
         .collect();
-    assert!(refused.len() >= 3, "{}", messages(&report.cases));
+    assert!(refused.len() >= 7, "{}", messages(&report.cases));
     assert!(refused.iter().all(|c| c.verdict == Verdict::Fail));
     assert_eq!(report.cases.last().unwrap().verdict, Verdict::Pass);
 }
@@ -235,7 +328,7 @@ async fn keep_alive_and_concurrent_clients_work() {
             Some(Ok(cdm_conformance::client::ClientOutcome::Success { .. }))
         ));
     }
-    let report = s.proxy.report();
+    let report = s.proxy.report().await;
     assert_eq!(report.cases.len(), 12, "{}", messages(&report.cases));
     assert!(
         report.cases.iter().all(|c| c.verdict == Verdict::Pass),

@@ -28,7 +28,7 @@ async fn a_faithful_client_gets_through_the_proxy_what_it_gets_directly() {
         assert!(direct.outcome.is_some(), "{direct:?}");
         assert_eq!(proxied.outcome, direct.outcome);
     }
-    let report = s.proxy.report();
+    let report = s.proxy.report().await;
     assert_eq!(report.cases.len(), 2, "{}", messages(&report.cases));
     assert!(
         report.cases.iter().all(|c| c.verdict == Verdict::Pass),
@@ -58,7 +58,7 @@ async fn a_faulty_client_is_named_on_the_request_side(
         request["merchantId"] = "no-such-merchant".into();
     }
     run_client(&s.contract, Some(flaw), &s.proxy.base_url(), request).await;
-    let report = s.proxy.report();
+    let report = s.proxy.report().await;
     assert_eq!(report.exit_code(), 1, "{}", messages(&report.cases));
     assert_named(
         &report,
@@ -85,7 +85,7 @@ async fn a_new_reference_on_a_retry_is_named() {
         request.clone(),
     )
     .await;
-    let report = s.proxy.report();
+    let report = s.proxy.report().await;
     assert_named(
         &report,
         Verdict::Warn,
@@ -99,7 +99,7 @@ async fn a_new_reference_on_a_retry_is_named() {
     let s = setup_at(&[], "/case/five").await;
     s.sim.engine().script("five", vec![Step::Code(code)]);
     run_client(&s.contract, None, &s.proxy.base_url(), request).await;
-    let report = s.proxy.report();
+    let report = s.proxy.report().await;
     assert!(report.cases.len() > 1, "{}", messages(&report.cases));
     assert!(
         report.cases.iter().all(|c| c.verdict == Verdict::Pass),
@@ -127,7 +127,7 @@ async fn a_faulty_server_is_named_on_the_answer_side(
         request["merchantId"] = "no-such-merchant".into();
     }
     run_client(&s.contract, None, &s.proxy.base_url(), request).await;
-    let report = s.proxy.report();
+    let report = s.proxy.report().await;
     assert_eq!(report.exit_code(), 1, "{}", messages(&report.cases));
     assert_named(
         &report,
@@ -159,7 +159,7 @@ async fn a_duplicate_on_replay_is_named_on_the_answer_side() {
             Some(Ok(ClientOutcome::Success { .. }))
         ));
     }
-    let report = s.proxy.report();
+    let report = s.proxy.report().await;
     assert_named(
         &report,
         Verdict::Fail,
@@ -191,7 +191,7 @@ async fn a_slow_answer_is_named_on_the_answer_side() {
     .unwrap();
     let exchange = transport.send(&s.proxy.base_url(), &request).await;
     assert_eq!(exchange.outcome.unwrap().status, 200);
-    let report = s.proxy.report();
+    let report = s.proxy.report().await;
     assert_named(
         &report,
         Verdict::Fail,
@@ -227,7 +227,7 @@ async fn the_proxy_judges_a_sibling_endpoint_from_its_spec() {
         );
         let run = run_client(&contract, flaw, &proxy.base_url(), request).await;
         assert!(run.outcome.is_some());
-        let report = proxy.report();
+        let report = proxy.report().await;
         assert!(!report.cases.is_empty());
         assert!(
             report.cases.iter().all(|c| c.verdict == verdict),
@@ -249,4 +249,76 @@ async fn the_proxy_judges_a_sibling_endpoint_from_its_spec() {
             );
         }
     }
+}
+
+/// The whole server suite through the proxy to the faithful simulator: its
+/// deliberately faulty requests (reused keys sent at once, replays,
+/// malformed headers and bodies) are all blamed on the request side, and
+/// not one answer of the faithful server is blamed, whatever the order in
+/// which concurrent requests reached it.
+#[tokio::test]
+async fn the_server_suite_through_the_proxy_never_blames_a_faithful_server() {
+    let s = setup(&[]).await;
+    let mut target = cdm_conformance::runner::Target::for_simulator(&s.sim);
+    target.base_url = s.proxy.base_url();
+    let options = cdm_conformance::runner::RunOptions::local(&s.contract);
+    let suite = cdm_conformance::runner::run_suite(&target, &options)
+        .await
+        .unwrap();
+    assert_eq!(suite.summary.failed, 0, "{}", messages(&suite.cases));
+    let report = s.proxy.report().await;
+    assert!(report.cases.len() > 60, "{}", report.cases.len());
+    let blamed: Vec<_> = super::failing(&report, Verdict::Fail)
+        .into_iter()
+        .chain(super::failing(&report, Verdict::Warn))
+        .filter(|(_, side, _)| side == "answer")
+        .collect();
+    assert!(blamed.is_empty(), "{blamed:?}\n{}", messages(&report.cases));
+    // ...and the client side is blamed for what the suite sends on purpose.
+    for check in ["x_signature", "unique_reference", "retry_allowed", "body"] {
+        assert_named(
+            &report,
+            Verdict::Fail,
+            "request",
+            check,
+            "the server suite's faults",
+        );
+    }
+    assert_rejudged(&report);
+}
+
+/// A server that takes what it must refuse is named: a request whose
+/// timestamp is malformed answered with a success (a lax timestamp check),
+/// and a forged signature answered with a success (a warning: the
+/// proxy's own --public-key could be the wrong one).
+#[rstest]
+#[case::lax_timestamp(Quirk::LaxTimestamp, Flaw::UtcTimestamp, Verdict::Fail)]
+#[case::lax_signature(Quirk::LaxSignature, Flaw::WrongSigningText, Verdict::Warn)]
+#[tokio::test]
+async fn a_server_taking_what_it_must_refuse_is_named(
+    #[case] quirk: Quirk,
+    #[case] flaw: Flaw,
+    #[case] verdict: Verdict,
+) {
+    let s = setup(&[quirk]).await;
+    run_client(
+        &s.contract,
+        Some(flaw),
+        &s.proxy.base_url(),
+        body(&s.contract, &format!("PROXY-{quirk:?}")),
+    )
+    .await;
+    let report = s.proxy.report().await;
+    let seen: Vec<_> = report
+        .cases
+        .iter()
+        .flat_map(|c| c.checks.iter())
+        .filter(|f| f.check.as_str() == "response_code_expected" && f.verdict == verdict)
+        .collect();
+    assert!(!seen.is_empty(), "{quirk:?}: {}", messages(&report.cases));
+    assert!(
+        seen[0]
+            .expected
+            .contains("a refusal of a request that breaks")
+    );
 }
