@@ -322,3 +322,38 @@ async fn a_server_taking_what_it_must_refuse_is_named(
             .contains("a refusal of a request that breaks")
     );
 }
+
+/// A proxy report is judged again from its evidence: an untouched one
+/// stands; what a case shows, or the answer the client got, edited apart
+/// from the evidence is named.
+#[rstest]
+#[case::shown_status(|r: &mut serde_json::Value| r["cases"][0]["exchanges"][0]["status"] = 500.into(), "the exchanges it shows")]
+#[case::shown_body(|r: &mut serde_json::Value| r["cases"][0]["exchanges"][0]["response_body"] = "{}".into(), "the exchanges it shows")]
+#[case::client_answer(|r: &mut serde_json::Value| r["cases"][0]["proxied"]["arrival"]["answer"]["status"] = 404.into(), "the answer the client got")]
+#[case::flipped(|r: &mut serde_json::Value| r["cases"][0]["verdict"] = "fail".into(), "the report says fail")]
+#[tokio::test]
+async fn an_edited_proxy_report_is_named(
+    #[case] edit: fn(&mut serde_json::Value),
+    #[case] says: &str,
+) {
+    let s = setup(&[]).await;
+    run_client(
+        &s.contract,
+        None,
+        &s.proxy.base_url(),
+        body(&s.contract, "PROXY-EDIT"),
+    )
+    .await;
+    let report = s.proxy.report().await;
+    assert_rejudged(&report);
+    let mut json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    edit(&mut json);
+    let key = cdm_conformance::simulator::test_signing_key().verifying_key();
+    let judged = cdm_conformance::rejudge::rejudge(&s.contract, &json.to_string(), &key).unwrap();
+    assert_eq!(judged.exit_code(), 1, "the edit went unnoticed");
+    assert!(
+        judged.unsupported.iter().any(|u| u.reason.contains(says)),
+        "{:#?}",
+        judged.unsupported
+    );
+}
