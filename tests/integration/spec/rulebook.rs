@@ -56,3 +56,38 @@ async fn every_check_a_faulty_servers_report_names_is_in_the_book() {
         assert!(book.contains(&f.check), "{} not in the book", f.check);
     }
 }
+
+/// Users have the project, not the document its readings were agreed in:
+/// no file a user gets (code, specs, docs, examples, fixtures) cites it,
+/// and no verdict can.
+#[test]
+fn nothing_cites_a_document_users_do_not_have() {
+    let needles = [concat!("CONTRACT", ".md"), concat!("contract ", "§")];
+    let root = crate::common::root();
+    let mut stack: Vec<std::path::PathBuf> = ["src", "specs", "docs", "examples", "tests/fixtures"]
+        .iter()
+        .map(|d| root.join(d))
+        .chain([root.join("README.md"), root.join("CHANGELOG.md")])
+        .collect();
+    let mut read = 0;
+    while let Some(path) = stack.pop() {
+        if path.is_dir() {
+            for entry in std::fs::read_dir(&path).unwrap() {
+                stack.push(entry.unwrap().path());
+            }
+            continue;
+        }
+        let Ok(text) = std::fs::read_to_string(&path) else {
+            continue;
+        };
+        read += 1;
+        for needle in needles {
+            assert!(
+                !text.contains(needle),
+                "{} cites {needle:?}",
+                path.display()
+            );
+        }
+    }
+    assert!(read > 50, "only {read} files read");
+}
