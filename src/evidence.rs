@@ -88,12 +88,30 @@ pub struct GivenAnswer {
     pub reason: Option<String>,
     /// Headers.
     pub headers: Vec<(String, String)>,
+    /// Header values byte for byte, when they came from an upstream (what
+    /// the proxy writes); not kept in reports.
+    #[serde(skip)]
+    pub raw_headers: Option<Vec<(String, Vec<u8>)>>,
     /// The body.
     #[serde(with = "bytes")]
     pub body: Vec<u8>,
     /// How long the answer was held before it went out, in milliseconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub held_ms: Option<u64>,
+}
+
+impl GivenAnswer {
+    /// The headers as they go on the wire: the raw values when kept.
+    pub fn wire_headers(&self) -> Vec<(String, Vec<u8>)> {
+        match &self.raw_headers {
+            Some(raw) => raw.clone(),
+            None => self
+                .headers
+                .iter()
+                .map(|(n, v)| (n.clone(), v.clone().into_bytes()))
+                .collect(),
+        }
+    }
 }
 
 /// A request that reached the harness, and what it was answered.

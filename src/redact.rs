@@ -71,6 +71,9 @@ pub fn is_redacted(value: &str) -> bool {
 /// assert_eq!(cdm_conformance::redact::authorization("abcdefghijklmnop"), "abcdef…(16 chars, sha256 f39dac6c)");
 /// ```
 pub fn authorization(value: &str) -> String {
+    if is_redacted(value) {
+        return value.to_owned();
+    }
     match value.split_once(' ') {
         Some((scheme, t)) => format!("{scheme} {}", token(t)),
         None => token(value),

@@ -525,6 +525,31 @@ fn proxy_cases(
             None => no_evidence(case, out),
         }
     }
+    let count = |name: &str| {
+        report
+            .settings
+            .get(name)
+            .and_then(|n| n.parse::<usize>().ok())
+    };
+    if let (Some(arrivals), Some(lost)) = (count("arrivals"), count("not_recorded"))
+        && report.cases.len() + lost != arrivals
+    {
+        out.unsupported.push(Unsupported {
+            case: "report".into(),
+            reason: format!(
+                "{} exchange(s) arrived and {lost} were not recorded, but it has {} case(s)",
+                arrivals,
+                report.cases.len()
+            ),
+        });
+    }
+    if report.complete != Some(count("not_recorded") == Some(0)) {
+        out.unsupported.push(Unsupported {
+            case: "report".into(),
+            reason: "its completeness does not follow from its count of exchanges not recorded"
+                .into(),
+        });
+    }
     let arrivals: Vec<crate::evidence::Arrival> =
         records.iter().map(|p| p.arrival.clone()).collect();
     let (valid, invalid) = signatures(contract, &known.client_key, &arrivals, key);

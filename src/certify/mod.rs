@@ -250,6 +250,7 @@ async fn run_scenario(
                 answer: GivenAnswer {
                     status: r.answer.status,
                     reason: None,
+                    raw_headers: None,
                     headers: r.answer.headers.clone(),
                     body: r.answer.body.clone(),
                     held_ms: r.answer.delay.map(|d| d.as_millis() as u64),

@@ -73,14 +73,30 @@ pub(super) async fn run(contract: Arc<Contract>, args: &ProxyArgs) -> Result<Out
     wait(&proxy).await;
     // Requests in flight get their answers (and are recorded) first.
     proxy.drain(DRAIN).await;
-    if proxy.in_flight() > 0 {
+    let report = proxy.report().await;
+    let lost = report
+        .settings
+        .get("not_recorded")
+        .and_then(|n| n.parse::<usize>().ok())
+        .unwrap_or(0);
+    for (id, shown) in proxy.printed_otherwise(&report) {
         note.push_str(&format!(
-            "note: {} request(s) still waiting for the upstream after {} s were not recorded\n",
-            proxy.in_flight(),
+            "note: {id} was printed {} while an earlier attempt of its transaction was in flight; judged with the whole transaction it is {}\n",
+            shown.as_str().to_uppercase(),
+            report
+                .cases
+                .iter()
+                .find(|c| c.id == id)
+                .map_or("?", |c| c.verdict.as_str())
+                .to_uppercase()
+        ));
+    }
+    if lost > 0 {
+        note.push_str(&format!(
+            "note: {lost} request(s) still waiting for the upstream after {} s were not judged (the report is marked incomplete)\n",
             DRAIN.as_secs()
         ));
     }
-    let report = proxy.report().await;
     if report.cases.is_empty() {
         note.push_str("note: no request came through the proxy: nothing was judged\n");
     }

@@ -190,32 +190,41 @@ pub async fn write_response(
     io: &mut (impl AsyncWrite + Unpin),
     status: u16,
     reason_phrase: Option<&str>,
-    headers: &[(String, String)],
+    headers: &[(String, Vec<u8>)],
     body: &[u8],
+    bodiless: bool,
     close: bool,
 ) -> std::io::Result<()> {
     let phrase = reason_phrase.unwrap_or_else(|| reason(status));
-    let mut head = format!("HTTP/1.1 {status} {phrase}\r\n");
+    let mut head = format!("HTTP/1.1 {status} {phrase}\r\n").into_bytes();
     // The upstream's own Content-Length stays where and as it was, when it
-    // is the body's length; otherwise (a chunked answer) the proxy's.
+    // is the body's length (or the answer has no body: HEAD, 204, 304);
+    // otherwise (a chunked answer) the proxy's.
     let length = body.len().to_string();
     let mut kept_length = false;
     for (name, value) in headers {
-        if name.eq_ignore_ascii_case("content-length") && value.trim() == length && !kept_length {
+        let is_length = name.eq_ignore_ascii_case("content-length");
+        let keep = is_length
+            && !kept_length
+            && (bodiless || String::from_utf8_lossy(value).trim() == length);
+        if keep {
             kept_length = true;
         } else if is_hop_by_hop(name) {
             continue;
         }
-        head.push_str(&format!("{name}: {value}\r\n"));
+        head.extend_from_slice(name.as_bytes());
+        head.extend_from_slice(b": ");
+        head.extend_from_slice(value);
+        head.extend_from_slice(b"\r\n");
     }
-    if !kept_length {
-        head.push_str(&format!("Content-Length: {length}\r\n"));
+    if !kept_length && !bodiless {
+        head.extend_from_slice(format!("Content-Length: {length}\r\n").as_bytes());
     }
     if close {
-        head.push_str("Connection: close\r\n");
+        head.extend_from_slice(b"Connection: close\r\n");
     }
-    head.push_str("\r\n");
-    let mut bytes = head.into_bytes();
+    head.extend_from_slice(b"\r\n");
+    let mut bytes = head;
     bytes.extend_from_slice(body);
     io.write_all(&bytes).await?;
     io.flush().await

@@ -327,6 +327,59 @@ fn answer_deserved(contract: &Contract, request: &[Finding], e: &Exchange) -> Op
     ))
 }
 
+/// The request rules' findings on an exchange's request.
+fn request_findings(contract: &Contract, known: &Known, p: &Proxied) -> Vec<Finding> {
+    let expected = Expected {
+        prefix: "",
+        prefix_shown: "",
+        partner_id: known.partner_id.as_deref(),
+        client_key: &known.client_key,
+        access_token: known.access_token.as_deref(),
+        public_key: &known.public_key,
+        body: None,
+        drift: Some((
+            p.arrival.at,
+            contract.spec.interpretations.client.timestamp_drift_seconds,
+        )),
+    };
+    check_request(contract, &p.arrival.request, &expected)
+        .into_iter()
+        .map(|b| b.finding)
+        .collect()
+}
+
+/// How a resend after a refusal differs from the refused request, when it
+/// does: the client corrected what the refusal's action asks it to ("Retry
+/// request with proper parameter"), which makes it another request.
+fn corrected(
+    contract: &Contract,
+    known: &Known,
+    before: &Proxied,
+    now: &[Finding],
+    p: &Proxied,
+) -> Option<String> {
+    use crate::spec::HeaderFormat;
+    for format in [HeaderFormat::BearerToken, HeaderFormat::Identifier] {
+        let Some(name) = contract.header(format) else {
+            continue;
+        };
+        if before.arrival.request.header(name) != p.arrival.request.header(name) {
+            return Some(format!("its {name} changed"));
+        }
+    }
+    let failing = |list: &[Finding]| -> Vec<CheckId> {
+        list.iter()
+            .filter(|f| f.verdict == Verdict::Fail)
+            .map(|f| f.check)
+            .collect()
+    };
+    let was = failing(&request_findings(contract, known, before));
+    let is = failing(now);
+    was.iter()
+        .find(|c| !is.contains(c))
+        .map(|c| format!("it no longer breaks {c}"))
+}
+
 /// Judges every exchange, in the order they arrived (as recorded).
 pub fn judge_all(contract: &Contract, known: &Known, exchanges: &[Proxied]) -> Vec<Judged> {
     judge_where(contract, known, exchanges, |_| true)
@@ -396,21 +449,7 @@ fn judge_where(
             out.push(Some(judged));
             continue;
         }
-        let expected = Expected {
-            prefix: "",
-            prefix_shown: "",
-            partner_id: known.partner_id.as_deref(),
-            client_key: &known.client_key,
-            access_token: known.access_token.as_deref(),
-            public_key: &known.public_key,
-            body: None,
-            drift: Some((p.arrival.at, c.timestamp_drift_seconds)),
-        };
-        judged.client.extend(
-            check_request(contract, &p.arrival.request, &expected)
-                .into_iter()
-                .map(|b| b.finding),
-        );
+        judged.client.extend(request_findings(contract, known, p));
         let Some(this) = exchange_of(p) else {
             out.push(Some(judged));
             continue;
@@ -480,15 +519,25 @@ fn judge_where(
             let (allowed, row, after) = if facts[j].settled_before(now) {
                 let (policy, row, after) = policy_after(contract, &before);
                 let allowed = matches!(policy, ClientPolicy::MayRetry | ClientPolicy::MustRetry);
-                (
-                    if allowed {
-                        Verdict::Pass
-                    } else {
-                        Verdict::Fail
-                    },
-                    row,
-                    after,
-                )
+                let fixed = (policy == ClientPolicy::NoResend)
+                    .then(|| corrected(contract, known, previous, &judged.client, p))
+                    .flatten();
+                match fixed {
+                    Some(how) => (
+                        Verdict::Pass,
+                        row,
+                        format!("{after}, a corrected request: {how}"),
+                    ),
+                    None => (
+                        if allowed {
+                            Verdict::Pass
+                        } else {
+                            Verdict::Fail
+                        },
+                        row,
+                        after,
+                    ),
+                }
             } else if waited_us >= timeout_us {
                 (
                     Verdict::Pass,

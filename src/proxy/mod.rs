@@ -188,6 +188,8 @@ struct Shared {
     closing: AtomicBool,
     /// Access tokens seen in requests: scrubbed from every record.
     tokens: Mutex<Vec<String>>,
+    /// The verdict each console line showed, by exchange number.
+    printed: Mutex<Vec<(u64, Verdict)>>,
     /// Exchanges on their way to the recorder thread.
     recorder: std::sync::mpsc::Sender<Proxied>,
     done: Notify,
@@ -249,6 +251,7 @@ impl Proxy {
             in_flight: AtomicUsize::new(0),
             closing: AtomicBool::new(false),
             tokens: Mutex::new(options_token),
+            printed: Mutex::new(Vec::new()),
             recorder,
             done: Notify::new(),
         });
@@ -286,6 +289,26 @@ impl Proxy {
     /// Requests read and not yet recorded.
     pub fn in_flight(&self) -> usize {
         self.shared.in_flight.load(Ordering::SeqCst)
+    }
+
+    /// The exchanges whose console line showed another verdict than
+    /// `report` gives them (an earlier attempt of their transaction was
+    /// still in flight when the line was printed): `(id, printed)`.
+    pub fn printed_otherwise(&self, report: &Report) -> Vec<(String, Verdict)> {
+        let printed = self
+            .shared
+            .printed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner());
+        report
+            .cases
+            .iter()
+            .filter_map(|c| {
+                let seq = case_seq(c);
+                let (_, shown) = printed.iter().find(|(s, _)| *s == seq)?;
+                (*shown != c.verdict).then(|| (c.id.clone(), *shown))
+            })
+            .collect()
     }
 
     /// Exchanges recorded so far.
@@ -328,7 +351,12 @@ impl Proxy {
     /// The report of every exchange so far (those in flight given up to
     /// 5 s to finish), each judged with the whole conversation before it.
     pub async fn report(&self) -> Report {
-        self.settle(Duration::from_secs(5)).await;
+        // After `drain`, what is still in flight stays out (and is counted).
+        if !self.shared.closing.load(Ordering::SeqCst) {
+            self.settle(Duration::from_secs(5)).await;
+        }
+        let arrivals = self.shared.seq.load(Ordering::SeqCst);
+        let not_recorded = self.in_flight();
         let options = &self.shared.options;
         let contract = &options.contract;
         let mut records = self
@@ -386,13 +414,22 @@ impl Proxy {
                     .unwrap_or_else(|| "not given: only the scheme judged".into()),
             ),
             ("tls", options.trust.to_string()),
+            ("arrivals", arrivals.to_string()),
+            ("not_recorded", not_recorded.to_string()),
         ];
         for (k, v) in settings {
             report.settings.insert(k.into(), v);
         }
         report.insecure_tls = matches!(options.trust, Trust::Insecure);
+        // Requests still waiting for the upstream when the run ended are
+        // not judged: the report is not the whole session.
+        report.complete = not_recorded == 0;
         report
     }
+}
+
+fn case_seq(case: &CaseReport) -> u64 {
+    case.proxied.as_ref().map_or(0, |p| p.seq)
 }
 
 /// Case id of the exchange that arrived `seq`th (from 1).
@@ -529,8 +566,9 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
                     &mut stream,
                     answer.status,
                     None,
-                    &answer.headers,
+                    &answer.wire_headers(),
                     &answer.body,
+                    false,
                     true,
                 )
                 .await;
@@ -558,15 +596,18 @@ async fn connection(mut stream: TcpStream, shared: Arc<Shared>) {
             }
         };
         let close = request.close;
+        let head = request.method.eq_ignore_ascii_case("HEAD");
         let mut proxied = forward(&shared, request, at, after_us).await;
         proxied.seq = seq;
         let answer = &proxied.arrival.answer;
+        let bodiless = head || matches!(answer.status, 100..=199 | 204 | 304);
         let written = http::write_response(
             &mut stream,
             answer.status,
             answer.reason.as_deref(),
-            &answer.headers,
+            &answer.wire_headers(),
             &answer.body,
+            bodiless,
             close,
         )
         .await;
@@ -589,6 +630,15 @@ pub fn answer_for(outcome: &Result<Received, TransportError>) -> GivenAnswer {
         Ok(r) if !r.truncated => GivenAnswer {
             status: r.status,
             reason: Some(r.reason.clone()),
+            raw_headers: (r.raw_headers.len() == r.headers.len()).then(|| {
+                r.raw_headers
+                    .iter()
+                    .filter(|(n, _)| {
+                        !http::is_hop_by_hop(n) || n.eq_ignore_ascii_case("content-length")
+                    })
+                    .cloned()
+                    .collect()
+            }),
             headers: r
                 .headers
                 .iter()
@@ -624,6 +674,7 @@ fn given(status: u16, body: String) -> GivenAnswer {
     GivenAnswer {
         status,
         reason: None,
+        raw_headers: None,
         headers: vec![("Content-Type".into(), "application/json".into())],
         body: body.into_bytes(),
         held_ms: None,
@@ -648,13 +699,18 @@ async fn forward(
         incoming.method.eq_ignore_ascii_case(&endpoint.method) && incoming.path == endpoint.path;
     // Every token a client sends is a secret, given or not: kept out of
     // every record from now on.
-    if let Some(Some(auth)) = incoming.header("Authorization")
-        && let Some((_, token)) = auth.split_once(' ')
-        && token.len() >= 8
-    {
+    if let Some(Some(auth)) = incoming.header("Authorization") {
+        // The credential whatever the scheme, spacing or its absence: the
+        // whole value, and what follows its first run of whitespace.
+        let whole = auth.trim();
+        let after = whole
+            .split_once(char::is_whitespace)
+            .map(|(_, rest)| rest.trim());
         let mut tokens = shared.tokens.lock().unwrap_or_else(|e| e.into_inner());
-        if !tokens.iter().any(|t| t == token) {
-            tokens.push(token.to_owned());
+        for token in std::iter::once(whole).chain(after) {
+            if token.len() >= 8 && !tokens.iter().any(|t| t == token) {
+                tokens.push(token.to_owned());
+            }
         }
     }
     let headers: Vec<(String, Vec<u8>)> = request
@@ -752,6 +808,11 @@ fn record(shared: &Shared, mut proxied: Proxied) {
     });
     shared.in_flight.fetch_sub(1, Ordering::SeqCst);
     if let (Some(hook), Some(case)) = (on_exchange, line) {
+        shared
+            .printed
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push((case_seq(&case), case.verdict));
         (hook.0)(&case);
     }
     shared.done.notify_waiters();

@@ -156,6 +156,7 @@ struct Head {
     status: u16,
     reason: String,
     headers: Vec<(String, String)>,
+    raw_headers: Vec<(String, Vec<u8>)>,
     len: usize,
 }
 
@@ -171,6 +172,11 @@ async fn read_head(
             Ok(httparse::Status::Complete(len)) => {
                 let status = response.code.unwrap_or(0);
                 let reason = response.reason.unwrap_or_default().to_owned();
+                let raw_headers = response
+                    .headers
+                    .iter()
+                    .map(|h| (h.name.to_owned(), h.value.to_vec()))
+                    .collect();
                 let headers = response
                     .headers
                     .iter()
@@ -185,6 +191,7 @@ async fn read_head(
                     status,
                     reason,
                     headers,
+                    raw_headers,
                     len,
                 });
             }
@@ -561,6 +568,7 @@ pub(crate) async fn exchange_to(
             status,
             reason,
             headers,
+            raw_headers,
             len,
         } = read_head(&mut io, &mut buf).await?;
         buf.drain(..len);
@@ -584,6 +592,7 @@ pub(crate) async fn exchange_to(
         return Ok(Received {
             status,
             reason,
+            raw_headers,
             headers,
             body,
             truncated,

@@ -80,6 +80,10 @@ pub struct Received {
     pub reason: String,
     /// Headers, names as received; a value that is not UTF-8 is shown lossily.
     pub headers: Vec<(String, String)>,
+    /// Header values byte for byte (what a proxy passes on); not kept in
+    /// reports, where `headers` shows them.
+    #[serde(skip)]
+    pub raw_headers: Vec<(String, Vec<u8>)>,
     /// The body, up to [`BODY_CAP`] bytes.
     #[serde(with = "crate::evidence::bytes")]
     pub body: Vec<u8>,
@@ -333,6 +337,7 @@ impl Transport {
         Ok(Received {
             status,
             reason: String::new(),
+            raw_headers: vec![],
             headers,
             body,
             truncated,

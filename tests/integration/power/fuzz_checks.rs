@@ -52,6 +52,7 @@ proptest! {
         let received = Received {
             status,
             reason: String::new(),
+            raw_headers: vec![],
             headers,
             body,
             truncated,

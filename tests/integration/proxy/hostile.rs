@@ -13,11 +13,16 @@ use super::{assert_named, body, messages, options, run_client, setup};
 
 /// Sends raw bytes on a new connection and reads until the server closes.
 async fn raw(addr: std::net::SocketAddr, bytes: &[u8]) -> String {
+    String::from_utf8_lossy(&raw_bytes(addr, bytes).await).into_owned()
+}
+
+/// The same, the answer's bytes as they came.
+async fn raw_bytes(addr: std::net::SocketAddr, bytes: &[u8]) -> Vec<u8> {
     let mut stream = TcpStream::connect(addr).await.unwrap();
     stream.write_all(bytes).await.unwrap();
     let mut out = Vec::new();
     let _ = tokio::time::timeout(Duration::from_secs(10), stream.read_to_end(&mut out)).await;
-    String::from_utf8_lossy(&out).into_owned()
+    out
 }
 
 /// An upstream that accepts and then does what `act` says.
@@ -47,8 +52,11 @@ async fn upstream_seeing(act: &'static str) -> (String, std::sync::Arc<std::sync
                     "echo" => {
                         let token = text
                             .lines()
-                            .find_map(|l| l.strip_prefix("Authorization: Bearer "))
+                            .find_map(|l| l.strip_prefix("Authorization: "))
                             .unwrap_or_default()
+                            .trim()
+                            .trim_start_matches("Bearer")
+                            .trim()
                             .to_owned();
                         let escaped: String = token
                             .chars()
@@ -73,7 +81,9 @@ async fn upstream_seeing(act: &'static str) -> (String, std::sync::Arc<std::sync
                     }
                     // Exact bytes, names in odd case, chunked.
                     _ => {
-                        let answer: &[u8] = if text.contains("chunked-please") {
+                        let answer: &[u8] = if text.starts_with("HEAD ") {
+                            b"HTTP/1.1 200 OK\r\nContent-Length: 70\r\nX-Latin: caf\xe9\r\n\r\n"
+                        } else if text.contains("chunked-please") {
                             b"HTTP/1.1 200 OK\r\nx-ODD-Case: kept\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{\"a\":\r\n3\r\n 1}\r\n0\r\n\r\n"
                         } else {
                             b"HTTP/1.1 200 Fine Thanks\r\ncontent-length: 8\r\nx-ODD-Case: kept\r\nContent-Type: application/json\r\n\r\n{\"a\": 1}"
@@ -154,6 +164,17 @@ async fn bytes_pass_unchanged_both_ways() {
         answer,
         "HTTP/1.1 200 Fine Thanks\r\ncontent-length: 8\r\nx-ODD-Case: kept\r\nContent-Type: application/json\r\nConnection: close\r\n\r\n{\"a\": 1}"
     );
+    // An answer to HEAD keeps its Content-Length, and a header value that
+    // is not UTF-8 reaches the client as it came.
+    let head = raw_bytes(
+        proxy.addr(),
+        b"HEAD /v2.0/cdm/cdm-mpm-generate HTTP/1.1\r\nConnection: close\r\n\r\n",
+    )
+    .await;
+    assert_eq!(
+        head,
+        b"HTTP/1.1 200 OK\r\nContent-Length: 70\r\nX-Latin: caf\xe9\r\nConnection: close\r\n\r\n"
+    );
     // A chunked answer is passed with its length (the framing is the hop's).
     request = b"POST /v2.0/cdm/cdm-mpm-generate HTTP/1.1\r\nX-Want: chunked-please\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{}".to_vec();
     let answer = raw(proxy.addr(), &request).await;
@@ -161,6 +182,33 @@ async fn bytes_pass_unchanged_both_ways() {
     assert!(head.contains("\r\nx-ODD-Case: kept\r\n"), "{head}");
     assert!(head.contains("\r\nContent-Length: 8\r\n"), "{head}");
     assert_eq!(body, "{\"a\": 1}");
+}
+
+/// A token sent without its scheme, or after odd spacing, is a token too.
+#[rstest::rstest]
+#[case::no_scheme("Authorization: {token}")]
+#[case::two_spaces("Authorization: Bearer  {token}")]
+#[case::tab("Authorization: Bearer\t{token}")]
+#[tokio::test]
+async fn a_token_in_any_form_is_kept_out_of_the_report(#[case] header: &str) {
+    let contract = cdm_conformance::Contract::embedded();
+    let url = upstream("echo").await;
+    let mut opts = options(&contract, &url);
+    opts.access_token = None;
+    opts.known.access_token = None;
+    let proxy = Proxy::start(opts).await.unwrap();
+    let token = "tok-ABCDEFGHIJKLMNOPQRSTUVWXYZ-0123456789";
+    let header = header.replace("{token}", token);
+    raw(
+        proxy.addr(),
+        format!("POST /v2.0/cdm/cdm-mpm-generate HTTP/1.1\r\n{header}\r\nContent-Length: 2\r\nConnection: close\r\n\r\n{{}}").as_bytes(),
+    )
+    .await;
+    let report = proxy.report().await;
+    assert_eq!(report.cases.len(), 1);
+    for text in [report.to_json(), report.to_html(), report.to_markdown()] {
+        assert!(!text.contains(token), "the token is in the report");
+    }
 }
 
 #[tokio::test]

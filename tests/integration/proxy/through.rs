@@ -357,3 +357,68 @@ async fn an_edited_proxy_report_is_named(
         judged.unsupported
     );
 }
+
+/// After 4019001, a resend of the same body with a corrected token is what
+/// the row's action asks for ("retry request with proper parameter"): not
+/// a forbidden resend. The same request again, uncorrected, is.
+#[tokio::test]
+async fn a_corrected_resend_after_a_refusal_is_allowed() {
+    let s = setup(&[]).await;
+    let key = cdm_conformance::simulator::test_signing_key();
+    let good = Credentials::test_defaults();
+    let bad = Credentials {
+        access_token: "an-expired-token-0000000000000000000000".into(),
+        ..good.clone()
+    };
+    let transport = cdm_conformance::transport::Transport::exact(
+        Duration::from_secs(10),
+        &cdm_conformance::transport::Trust::System,
+    )
+    .unwrap();
+    let request = body(&s.contract, "PROXY-CORRECTED");
+    for creds in [&bad, &bad, &good] {
+        let signed = SignedRequest::build(&s.contract, creds, &key, &request, &Timestamp::now());
+        transport.send(&s.proxy.base_url(), &signed).await;
+    }
+    let report = s.proxy.report().await;
+    let retry = |n: usize| {
+        report.cases[n]
+            .checks
+            .iter()
+            .find(|f| f.check.as_str() == "retry_allowed")
+            .map(|f| f.verdict)
+    };
+    assert_eq!(retry(1), Some(Verdict::Fail), "{}", messages(&report.cases));
+    assert_eq!(retry(2), Some(Verdict::Pass), "{}", messages(&report.cases));
+    assert_rejudged(&report);
+}
+
+/// A proxy report with exchanges taken out is refused: every arrival is
+/// counted.
+#[tokio::test]
+async fn a_proxy_report_missing_exchanges_is_named() {
+    let s = setup(&[]).await;
+    for n in 0..3 {
+        run_client(
+            &s.contract,
+            None,
+            &s.proxy.base_url(),
+            body(&s.contract, &format!("PROXY-GAP-{n}")),
+        )
+        .await;
+    }
+    let report = s.proxy.report().await;
+    let mut json: serde_json::Value = serde_json::from_str(&report.to_json()).unwrap();
+    json["cases"].as_array_mut().unwrap().remove(1);
+    json["summary"]["passed"] = 2.into();
+    let key = cdm_conformance::simulator::test_signing_key().verifying_key();
+    let judged = cdm_conformance::rejudge::rejudge(&s.contract, &json.to_string(), &key).unwrap();
+    assert!(
+        judged
+            .unsupported
+            .iter()
+            .any(|u| u.reason.contains("3 exchange(s) arrived")),
+        "{:#?}",
+        judged.unsupported
+    );
+}
