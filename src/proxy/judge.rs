@@ -475,18 +475,35 @@ fn judge_where(
                 || SpecRef::item(Table::RequestBody, key_name),
                 |f| f.spec_ref(),
             );
+            let settled: Vec<Exchange> = other_body
+                .iter()
+                .filter(|&&j| facts[j].settled_before(now))
+                .filter_map(|&j| exchange_of(&exchanges[j]))
+                .collect();
+            let in_flight = settled.len() < other_body.len();
+            let took = settled.iter().any(|e| succeeded(contract, e));
+            // After a refusal, a corrected body under the same key is what
+            // "retry request with proper parameter" may mean: a warning.
+            // After a success, or beside another body in flight, the key
+            // names two transactions: the client's fault.
+            let only_refused = !took && !in_flight;
             judged.client.push(Finding::new(
                 CheckId::UniqueReference,
-                Verdict::Fail,
+                if only_refused { Verdict::Warn } else { Verdict::Fail },
                 row,
                 format!("a new {key_name} for a new transaction"),
-                format!("{key_name} {key_shown} again, with another body"),
+                match only_refused {
+                    true => format!(
+                        "{key_name} {key_shown} again, with another body, after the other body was refused (a corrected request, or a second transaction: a new key is safer)"
+                    ),
+                    false => format!("{key_name} {key_shown} again, with another body"),
+                },
             ));
-            if other_body.iter().any(|&j| facts[j].settled_before(now)) {
-                // The server answered the other body first: this one must
-                // be refused.
+            if took {
+                // The server took the other body first: this one must be
+                // refused.
                 codes = Some(reuse_codes(contract));
-            } else if succeeded(contract, &this) {
+            } else if in_flight && succeeded(contract, &this) {
                 // Both in flight at once: which the server took first is
                 // unknown; at most one may succeed.
                 let both = other_body

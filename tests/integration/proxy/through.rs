@@ -422,3 +422,40 @@ async fn a_proxy_report_missing_exchanges_is_named() {
         judged.unsupported
     );
 }
+
+/// After a refusal of a malformed body, the corrected body under the same
+/// key may be what "retry request with proper parameter" means: a warning
+/// for the client, and the faithful server that processes it is not blamed.
+#[tokio::test]
+async fn a_corrected_body_after_a_refusal_is_a_warning_not_a_fault() {
+    let s = setup(&[]).await;
+    let key = cdm_conformance::simulator::test_signing_key();
+    let creds = Credentials::test_defaults();
+    let transport = cdm_conformance::transport::Transport::exact(
+        Duration::from_secs(10),
+        &cdm_conformance::transport::Trust::System,
+    )
+    .unwrap();
+    let good = body(&s.contract, "PROXY-FIXED-BODY");
+    let mut broken = good.clone();
+    broken["merchantId"] = 12345.into();
+    for request in [&broken, &good] {
+        let signed = SignedRequest::build(&s.contract, &creds, &key, request, &Timestamp::now());
+        transport.send(&s.proxy.base_url(), &signed).await;
+    }
+    let report = s.proxy.report().await;
+    let second = &report.cases[1];
+    assert_eq!(second.verdict, Verdict::Warn, "{}", messages(&report.cases));
+    assert!(
+        second.message.starts_with("request unique_reference"),
+        "{}",
+        second.message
+    );
+    assert!(
+        super::failing(&report, Verdict::Fail)
+            .iter()
+            .all(|(_, side, _)| side == "request"),
+        "{}",
+        messages(&report.cases)
+    );
+}
