@@ -465,7 +465,7 @@ fn client_cases(
         let shown: Vec<crate::report::ExchangeRecord> = evidence
             .arrivals
             .iter()
-            .map(crate::certify::drive::exchange_record)
+            .map(crate::report::ExchangeRecord::from)
             .collect();
         if let Some(reason) = shown_as_recorded(case, &shown) {
             out.unsupported.push(Unsupported {

@@ -6,9 +6,6 @@ use std::time::Duration;
 
 use super::CertifyOptions;
 use crate::client::{ClientRun, ClientUnderTest, Invocation};
-use crate::evidence::Arrival;
-use crate::redact;
-use crate::report::ExchangeRecord;
 use crate::simulator::Engine;
 
 /// Runs the client, stopping it at the deadline or when it floods the case.
@@ -58,36 +55,5 @@ pub(super) async fn drive(
                 }
             }
         }
-    }
-}
-
-/// An arrival as the report shows it (derived from the evidence, so that
-/// `rejudge` can derive it again).
-pub fn exchange_record(r: &Arrival) -> ExchangeRecord {
-    let body = String::from_utf8_lossy(&r.answer.body).into_owned();
-    ExchangeRecord {
-        method: r.request.method.clone(),
-        url: r.request.path.clone(),
-        request_headers: r
-            .request
-            .headers
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.clone(),
-                    redact::header(n, v.as_deref().unwrap_or("<not UTF-8>")),
-                )
-            })
-            .collect(),
-        request_body: redact::shorten(
-            &String::from_utf8_lossy(&r.request.body),
-            crate::report::BODY_SHOWN,
-        ),
-        status: Some(r.answer.status),
-        response_headers: r.answer.headers.clone(),
-        response_body: Some(redact::shorten(&body, crate::report::BODY_SHOWN)),
-        error: r.answer.held_ms.map(|d| format!("answer held {d} ms")),
-        elapsed_ms: 0,
-        connect_failed: false,
     }
 }

@@ -26,7 +26,7 @@
 //! # });
 //! ```
 
-pub mod drive;
+mod drive;
 pub mod judge;
 pub mod scenarios;
 
@@ -41,7 +41,7 @@ pub use scenarios::{Reaction, Scenario, scenarios};
 use crate::client::{ClientUnderTest, Invocation};
 use crate::contract::Contract;
 use crate::evidence::{Arrival, Evidence, GivenAnswer, Handed};
-use crate::report::{CaseReport, Report};
+use crate::report::{CaseReport, ExchangeRecord, Report};
 use crate::runner::{RunId, run_all, select};
 use crate::simulator::{SimConfig, SimError, Simulator, test_signing_key};
 use crate::wire::{Credentials, VerifyingKey};
@@ -232,7 +232,7 @@ async fn run_scenario(
     records.truncate(options.request_cap + 1);
     // The judge reads the evidence the report keeps, nothing richer: what
     // `rejudge` reads back is what the verdict was given on.
-    let evidence = Evidence {
+    let mut evidence = Evidence {
         handed: Handed {
             prefix,
             partner_id: invocation.partner_id.clone(),
@@ -260,7 +260,6 @@ async fn run_scenario(
         ended_after_us: ended.as_micros() as u64,
         strays: engine.strays(),
     };
-    let mut evidence = evidence;
     crate::report::scrub_evidence(&mut evidence, &[&options.credentials.access_token]);
     let findings = judge::judge(
         contract,
@@ -269,11 +268,7 @@ async fn run_scenario(
         &options.public_key,
         &client_run,
     );
-    let exchanges = evidence
-        .arrivals
-        .iter()
-        .map(drive::exchange_record)
-        .collect();
+    let exchanges = evidence.arrivals.iter().map(ExchangeRecord::from).collect();
     let mut report = CaseReport::from_parts(
         &scenario.id,
         scenario.spec_ref.clone(),

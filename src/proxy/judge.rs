@@ -160,10 +160,6 @@ fn refusal(contract: &Contract, refused: &Refused) -> Finding {
     }
 }
 
-/// How long after an answer that calls for a retry a request identical
-/// but for its idempotency key looks like that retry, in microseconds.
-const RETRY_WINDOW_US: u64 = 60_000_000;
-
 /// What judging reads of each exchange, worked out once.
 struct Facts {
     /// The idempotency key, as JSON text.
@@ -221,8 +217,8 @@ fn succeeded(contract: &Contract, e: &Exchange) -> bool {
 }
 
 /// A new key on what looks like a retry: the request is identical to an
-/// earlier one but for its idempotency key, came within a minute after
-/// that one's answer, and that answer called for a retry (no answer in
+/// earlier one but for its idempotency key, came within
+/// `[client] retry_under_new_key_window_seconds` after that one's answer, and that answer called for a retry (no answer in
 /// time, an unexpected answer, a 5xx). A warning: it may as well be a new
 /// transaction with the same contents.
 fn retry_with_new_key(
@@ -234,6 +230,12 @@ fn retry_with_new_key(
 ) -> Option<Finding> {
     let p = &exchanges[i];
     let key_name = &contract.roles().idempotency_key;
+    let window_us = contract
+        .spec
+        .interpretations
+        .client
+        .retry_under_new_key_window_seconds
+        .saturating_mul(1_000_000);
     let j = same_rest.iter().rev().copied().find(|&j| {
         let q = &exchanges[j];
         q.arrival.on_endpoint
@@ -242,7 +244,7 @@ fn retry_with_new_key(
             && facts[j].settled_before(p.arrival.after_us)
             && facts[j]
                 .answered_us
-                .is_some_and(|a| p.arrival.after_us - a <= RETRY_WINDOW_US)
+                .is_some_and(|a| p.arrival.after_us - a <= window_us)
     })?;
     let q = &exchanges[j];
     let before = exchange_of(q)?;

@@ -485,27 +485,13 @@ pub fn answered_code(contract: &Contract, answer: &GivenAnswer) -> Option<String
 /// An exchange as the report shows it (derived from the evidence, so that
 /// `rejudge` can derive it again).
 pub fn exchange_record(p: &Proxied) -> ExchangeRecord {
-    let a = &p.arrival;
+    let upstream = p.upstream.as_ref();
     ExchangeRecord {
-        method: a.request.method.clone(),
-        url: a.request.path.clone(),
-        request_headers: a
-            .request
-            .headers
-            .iter()
-            .map(|(n, v)| (n.clone(), v.clone().unwrap_or_else(|| "<not UTF-8>".into())))
-            .collect(),
-        request_body: String::from_utf8_lossy(&a.request.body).into_owned(),
-        status: Some(a.answer.status),
-        response_headers: a.answer.headers.clone(),
-        response_body: Some(String::from_utf8_lossy(&a.answer.body).into_owned()),
-        error: p
-            .upstream
-            .as_ref()
+        error: upstream
             .and_then(|u| u.outcome.as_ref().err())
             .map(ToString::to_string),
-        elapsed_ms: p.upstream.as_ref().map_or(0, |u| u.elapsed_ms),
-        connect_failed: false,
+        elapsed_ms: upstream.map_or(0, |u| u.elapsed_ms),
+        ..ExchangeRecord::from(&p.arrival)
     }
 }
 

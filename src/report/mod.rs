@@ -138,6 +138,37 @@ impl From<&Exchange> for ExchangeRecord {
     }
 }
 
+/// A request that reached the harness, as the report shows it: derived
+/// from the evidence (certification's, the proxy's), so that `rejudge`
+/// derives it again.
+impl From<&crate::evidence::Arrival> for ExchangeRecord {
+    fn from(r: &crate::evidence::Arrival) -> Self {
+        let body = String::from_utf8_lossy(&r.answer.body).into_owned();
+        ExchangeRecord {
+            method: r.request.method.clone(),
+            url: r.request.path.clone(),
+            request_headers: r
+                .request
+                .headers
+                .iter()
+                .map(|(n, v)| {
+                    (
+                        n.clone(),
+                        redact::header(n, v.as_deref().unwrap_or("<not UTF-8>")),
+                    )
+                })
+                .collect(),
+            request_body: redact::shorten(&String::from_utf8_lossy(&r.request.body), BODY_SHOWN),
+            status: Some(r.answer.status),
+            response_headers: r.answer.headers.clone(),
+            response_body: Some(redact::shorten(&body, BODY_SHOWN)),
+            error: r.answer.held_ms.map(|d| format!("answer held {d} ms")),
+            elapsed_ms: 0,
+            connect_failed: false,
+        }
+    }
+}
+
 /// One case's result.
 #[derive(Debug, Clone, Serialize)]
 pub struct CaseReport {

@@ -192,6 +192,9 @@ pub struct ClientRules {
     /// A client's run may end this long after the expected timeout of its
     /// last, unanswered attempt before it is a warning.
     pub give_up_tolerance_ms: u64,
+    /// How long after an answer that called for a retry a request
+    /// identical but for its idempotency key looks like that retry (proxy).
+    pub retry_under_new_key_window_seconds: u64,
 }
 
 /// A code whose client policy the contract sets apart from its action text.

@@ -206,16 +206,7 @@ impl Transport {
         };
         let started = Instant::now();
         let outcome = match &self.backend {
-            Backend::Exact(config) => {
-                match tokio::time::timeout(self.timeout, http1::exchange(config, &url, request))
-                    .await
-                {
-                    Ok(outcome) => outcome,
-                    Err(_) => Err(TransportError::Timeout {
-                        after_ms: self.timeout.as_millis() as u64,
-                    }),
-                }
-            }
+            Backend::Exact(config) => self.timed(http1::exchange(config, &url, request)).await,
             Backend::Library(client) => self.library_exchange(client, &url, request).await,
         };
         Exchange {
@@ -224,6 +215,18 @@ impl Transport {
             elapsed_ms: started.elapsed().as_millis() as u64,
             received_at: time::OffsetDateTime::now_utc(),
         }
+    }
+
+    /// An exchange of the exact transport, within the HTTP timeout.
+    async fn timed(
+        &self,
+        exchange: impl std::future::Future<Output = Result<Received, TransportError>>,
+    ) -> Result<Received, TransportError> {
+        tokio::time::timeout(self.timeout, exchange)
+            .await
+            .unwrap_or(Err(TransportError::Timeout {
+                after_ms: self.timeout.as_millis() as u64,
+            }))
     }
 
     /// Forwards a request as it came: `target` (path and query, never
@@ -269,17 +272,8 @@ impl Transport {
             }),
             (Backend::Exact(config), Ok(base)) => {
                 let full = format!("{}{target}", base.path().trim_end_matches('/'));
-                match tokio::time::timeout(
-                    self.timeout,
-                    http1::exchange_to(config, &base, full, &outgoing),
-                )
-                .await
-                {
-                    Ok(outcome) => outcome,
-                    Err(_) => Err(TransportError::Timeout {
-                        after_ms: self.timeout.as_millis() as u64,
-                    }),
-                }
+                self.timed(http1::exchange_to(config, &base, full, &outgoing))
+                    .await
             }
         };
         Exchange {
